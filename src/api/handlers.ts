@@ -1,0 +1,22 @@
+/**
+ * Every API method, implemented on top of the core. Each domain keeps its handlers in
+ * `handlers/<domain>.ts`; this file only assembles them, and the type checker proves that the
+ * assembly covers the whole contract.
+ */
+import type { Core } from '../core.ts';
+import { createDispatch, type Dispatch, type Handlers } from './dispatch.ts';
+import { appHandlers } from './handlers/app.ts';
+import { jobHandlers } from './handlers/jobs.ts';
+import { projectHandlers } from './handlers/project.ts';
+
+export function createHandlers(core: Core): Handlers {
+  return {
+    ...appHandlers(core),
+    ...projectHandlers(core),
+    ...jobHandlers(core),
+  };
+}
+
+export function createCoreDispatch(core: Core): Dispatch {
+  return createDispatch(createHandlers(core));
+}

@@ -1,0 +1,81 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, extname, join } from 'node:path';
+import type { RecentProject } from './api/contract.ts';
+
+/**
+ * The per-user data folder (recent projects, downloaded models). `INCEPT_DATA_DIR` overrides it,
+ * which is how tests keep to a temporary folder.
+ */
+export function defaultDataDir(): string {
+  if (process.env.INCEPT_DATA_DIR) return process.env.INCEPT_DATA_DIR;
+  const home = homedir();
+  switch (process.platform) {
+    case 'win32':
+      return join(process.env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Incept');
+    case 'darwin':
+      return join(home, 'Library', 'Application Support', 'Incept');
+    default:
+      return join(process.env.XDG_CONFIG_HOME ?? join(home, '.config'), 'incept');
+  }
+}
+
+const MAX_RECENT = 12;
+
+/** A small JSON file in the data folder, replaced atomically on each write. */
+export class AppData {
+  readonly dir: string;
+
+  constructor(dir = defaultDataDir()) {
+    this.dir = dir;
+  }
+
+  get modelsDir(): string {
+    return join(this.dir, 'models');
+  }
+
+  recent(): RecentProject[] {
+    const raw = this.#read<{ path: string; openedAt: string }[]>('recent.json', []);
+    return raw
+      .filter((r) => typeof r?.path === 'string' && typeof r?.openedAt === 'string')
+      .map((r) => ({
+        path: r.path,
+        name: basename(r.path, extname(r.path)),
+        openedAt: r.openedAt,
+        exists: existsSync(r.path),
+      }));
+  }
+
+  touchRecent(path: string): void {
+    const list = this.recent()
+      .filter((r) => r.path !== path)
+      .map(({ path, openedAt }) => ({ path, openedAt }));
+    list.unshift({ path, openedAt: new Date().toISOString() });
+    this.#write('recent.json', list.slice(0, MAX_RECENT));
+  }
+
+  settings<T extends object>(defaults: T): T {
+    return { ...defaults, ...this.#read<Partial<T>>('settings.json', {}) };
+  }
+
+  saveSettings(settings: object): void {
+    this.#write('settings.json', settings);
+  }
+
+  #read<T>(file: string, fallback: T): T {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, file), 'utf8')) as T;
+    } catch {
+      // Missing or damaged: start afresh rather than refuse to run.
+      return fallback;
+    }
+  }
+
+  #write(file: string, value: unknown): void {
+    mkdirSync(this.dir, { recursive: true });
+    const target = join(this.dir, file);
+    const tmp = `${target}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(value, null, 2));
+    renameSync(tmp, target);
+  }
+}

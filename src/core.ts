@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { EventBus } from './api/events.ts';
+import { ApiError } from './api/errors.ts';
+import { AppData } from './app-data.ts';
+import { JobManager } from './jobs/manager.ts';
+import type { ProjectStore } from './store/project.ts';
+
+export const APP_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface CoreOptions {
+  dataDir?: string;
+}
+
+/**
+ * The state behind the API: the open project, running jobs, and the event bus that every
+ * transport forwards. One Core per process that serves the API.
+ */
+export class Core {
+  readonly events = new EventBus();
+  readonly jobs = new JobManager(this.events);
+  readonly appData: AppData;
+  #project: ProjectStore | null = null;
+  /** Label of the engine that holds the model, once one is loaded. */
+  engineInUse: string | null = null;
+
+  constructor(opts: CoreOptions = {}) {
+    this.appData = new AppData(opts.dataDir);
+  }
+
+  get project(): ProjectStore | null {
+    return this.#project;
+  }
+
+  requireProject(): ProjectStore {
+    if (!this.#project)
+      throw new ApiError('no_project', 'No project is open. Create or open a project first.');
+    return this.#project;
+  }
+
+  async setProject(project: ProjectStore | null): Promise<void> {
+    if (this.#project && this.#project !== project) {
+      await this.jobs.cancelAll();
+      this.#project.close();
+    }
+    this.#project = project;
+    if (project) this.appData.touchRecent(project.path);
+    this.events.emit('project.changed', { project: project?.info() ?? null });
+  }
+
+  async dispose(): Promise<void> {
+    await this.setProject(null);
+  }
+}

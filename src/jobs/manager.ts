@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { JobInfo, JobKind, JobProgress } from '../api/contract.ts';
+import { ApiError } from '../api/errors.ts';
+import type { EventBus } from '../api/events.ts';
+import { RateMeter } from './rate.ts';
+
+export interface JobContext {
+  signal: AbortSignal;
+  /** Report progress; throttled before it reaches the event bus. */
+  progress(update: {
+    done: number;
+    total?: number | null;
+    phase?: string;
+    counters?: Record<string, number>;
+  }): void;
+  /** Throws an ApiError('cancelled') when the job was cancelled. Call between units of work. */
+  throwIfCancelled(): void;
+}
+
+export type JobRunner<R> = (ctx: JobContext) => Promise<R>;
+
+interface Entry {
+  info: JobInfo;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+const KEEP_FINISHED = 50;
+
+/**
+ * Long work runs as jobs: progress with rate and ETA, cancel, and a final event. The job
+ * function owns durability (each job writes in transactions so a cancel leaves nothing
+ * half-written, and can resume by skipping what is already done).
+ */
+export class JobManager {
+  readonly #jobs = new Map<string, Entry>();
+  readonly #events: EventBus;
+
+  constructor(events: EventBus) {
+    this.#events = events;
+  }
+
+  start<R>(kind: JobKind, run: JobRunner<R>, opts: { exclusive?: boolean } = {}): JobInfo {
+    if (opts.exclusive !== false) {
+      const running = this.list().find((j) => j.status === 'running' && j.kind === kind);
+      if (running) {
+        throw new ApiError(
+          'conflict',
+          `A ${kind} job is already running (${running.id}); cancel it or wait.`,
+          {
+            jobId: running.id,
+          },
+        );
+      }
+    }
+    const id = randomUUID();
+    const controller = new AbortController();
+    const meter = new RateMeter();
+    const progress: JobProgress = {
+      jobId: id,
+      kind,
+      phase: 'starting',
+      done: 0,
+      total: null,
+      rate: 0,
+      etaSeconds: null,
+      counters: {},
+    };
+    const info: JobInfo = {
+      id,
+      kind,
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      progress,
+      error: null,
+      result: null,
+    };
+    let lastEmit = 0;
+    const ctx: JobContext = {
+      signal: controller.signal,
+      throwIfCancelled: () => {
+        if (controller.signal.aborted) throw new ApiError('cancelled', `The ${kind} job was cancelled.`);
+      },
+      progress: (u) => {
+        progress.done = u.done;
+        if (u.total !== undefined) progress.total = u.total;
+        if (u.phase !== undefined) progress.phase = u.phase;
+        if (u.counters) progress.counters = { ...progress.counters, ...u.counters };
+        meter.add(u.done);
+        progress.rate = meter.rate();
+        progress.etaSeconds =
+          progress.total !== null && progress.rate > 0
+            ? Math.max(0, (progress.total - progress.done) / progress.rate)
+            : null;
+        const now = Date.now();
+        if (now - lastEmit >= PROGRESS_INTERVAL_MS || (progress.total !== null && u.done >= progress.total)) {
+          lastEmit = now;
+          this.#events.emit('job.progress', { ...progress, counters: { ...progress.counters } });
+        }
+      },
+    };
+    const done = (async () => {
+      // Let the caller receive the job id before any progress event.
+      await Promise.resolve();
+      try {
+        info.result = (await run(ctx)) ?? null;
+        info.status = controller.signal.aborted ? 'cancelled' : 'succeeded';
+      } catch (err) {
+        const apiErr = ApiError.from(err);
+        const cancelled = controller.signal.aborted || apiErr.code === 'cancelled' || isAbortError(err);
+        info.status = cancelled ? 'cancelled' : 'failed';
+        info.error = cancelled
+          ? { code: 'cancelled', message: `The ${kind} job was cancelled.` }
+          : apiErr.toJSON();
+      }
+      info.finishedAt = new Date().toISOString();
+      progress.phase = info.status;
+      this.#events.emit('job.progress', { ...progress, counters: { ...progress.counters } });
+      this.#events.emit('job.finished', snapshot(info));
+      this.#prune();
+    })();
+    this.#jobs.set(id, { info, controller, done });
+    return snapshot(info);
+  }
+
+  get(id: string): JobInfo {
+    const entry = this.#jobs.get(id);
+    if (!entry) throw new ApiError('not_found', `No job with id ${id}.`);
+    return snapshot(entry.info);
+  }
+
+  list(): JobInfo[] {
+    return [...this.#jobs.values()].map((e) => snapshot(e.info));
+  }
+
+  cancel(id: string): boolean {
+    const entry = this.#jobs.get(id);
+    if (!entry) throw new ApiError('not_found', `No job with id ${id}.`);
+    if (entry.info.status !== 'running') return false;
+    entry.controller.abort();
+    return true;
+  }
+
+  /** Resolves when the job has finished (any status). */
+  async wait(id: string): Promise<JobInfo> {
+    const entry = this.#jobs.get(id);
+    if (!entry) throw new ApiError('not_found', `No job with id ${id}.`);
+    await entry.done;
+    return snapshot(entry.info);
+  }
+
+  async cancelAll(): Promise<void> {
+    const running = [...this.#jobs.values()].filter((e) => e.info.status === 'running');
+    for (const e of running) e.controller.abort();
+    await Promise.all(running.map((e) => e.done));
+  }
+
+  #prune(): void {
+    const finished = [...this.#jobs.values()].filter((e) => e.info.status !== 'running');
+    for (const e of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED)))
+      this.#jobs.delete(e.info.id);
+  }
+}
+
+function snapshot(info: JobInfo): JobInfo {
+  return { ...info, progress: { ...info.progress, counters: { ...info.progress.counters } } };
+}
+
+function isAbortError(err: unknown): boolean {
+  return err instanceof Error && err.name === 'AbortError';
+}

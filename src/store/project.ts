@@ -1,0 +1,173 @@
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { randomInt } from 'node:crypto';
+import { basename, dirname, extname, resolve } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import type { ProjectInfo } from '../api/contract.ts';
+import { ApiError } from '../api/errors.ts';
+import { migrate, schemaVersion } from './migrate.ts';
+
+/** 'INCP' — marks an SQLite file as an Incept project (PRAGMA application_id). */
+export const APPLICATION_ID = 0x494e4350;
+export const PROJECT_EXTENSION = '.incept';
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/**
+ * One project = one SQLite file that references images where they are on disk, plus a cache
+ * folder beside it (`<file>-cache/`) for thumbnails.
+ */
+export class ProjectStore {
+  readonly path: string;
+  readonly db: Database;
+
+  private constructor(path: string, db: Database) {
+    this.path = path;
+    this.db = db;
+  }
+
+  get cacheDir(): string {
+    return `${this.path}-cache`;
+  }
+
+  get name(): string {
+    return this.setting('name') ?? basename(this.path, extname(this.path));
+  }
+
+  static create(rawPath: string): ProjectStore {
+    const path = normalizeProjectPath(rawPath);
+    if (existsSync(path)) {
+      throw new ApiError('conflict', `${path} already exists. Open it instead, or choose a new name.`);
+    }
+    const parent = dirname(path);
+    if (!existsSync(parent)) {
+      throw new ApiError(
+        'not_found',
+        `The folder ${parent} does not exist. Create it first or pick another place.`,
+      );
+    }
+    const db = new BetterSqlite3(path);
+    try {
+      configure(db);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+      migrate(db);
+      const insert = db.prepare('INSERT INTO project_settings (key, value) VALUES (?, ?)');
+      db.transaction(() => {
+        insert.run('name', basename(path, extname(path)));
+        insert.run('created_at', new Date().toISOString());
+        // The split of every image derives from its content hash and this seed.
+        insert.run('split_seed', String(randomInt(1, 2 ** 31 - 1)));
+      })();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new ProjectStore(path, db);
+  }
+
+  static resolvePath(rawPath: string): string {
+    return resolve(rawPath);
+  }
+
+  static open(rawPath: string): ProjectStore {
+    const path = ProjectStore.resolvePath(rawPath);
+    if (!existsSync(path)) {
+      throw new ApiError('not_found', `No project at ${path}. Check the path, or create a project there.`);
+    }
+    if (!statSync(path).isFile() || !hasSqliteHeader(path)) {
+      throw new ApiError('not_a_project', `${path} is not an Incept project (not an SQLite database).`);
+    }
+    let db: Database;
+    try {
+      db = new BetterSqlite3(path, { fileMustExist: true });
+    } catch (err) {
+      throw new ApiError(
+        'not_a_project',
+        `${path} could not be opened as a project: ${(err as Error).message}`,
+      );
+    }
+    try {
+      // Checked before anything is written: a foreign or newer database is left untouched.
+      const appId = db.pragma('application_id', { simple: true }) as number;
+      if (appId !== APPLICATION_ID) {
+        throw new ApiError('not_a_project', `${path} is an SQLite database but not an Incept project.`);
+      }
+      migrate(db, undefined);
+      configure(db);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new ProjectStore(path, db);
+  }
+
+  setting(key: string): string | null {
+    const row = this.db.prepare('SELECT value FROM project_settings WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.db
+      .prepare(
+        'INSERT INTO project_settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
+  }
+
+  ensureCacheDir(): string {
+    mkdirSync(this.cacheDir, { recursive: true });
+    return this.cacheDir;
+  }
+
+  info(): ProjectInfo {
+    const count = (sql: string): number => {
+      try {
+        return (this.db.prepare(sql).get() as { n: number }).n;
+      } catch {
+        return 0;
+      }
+    };
+    return {
+      path: this.path,
+      name: this.name,
+      schemaVersion: schemaVersion(this.db),
+      createdAt: this.setting('created_at') ?? '',
+      imageCount: count('SELECT count(*) AS n FROM images'),
+      classCount: count('SELECT count(*) AS n FROM classes'),
+    };
+  }
+
+  close(): void {
+    if (this.db.open) {
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        this.db.close();
+      }
+    }
+  }
+}
+
+function configure(db: Database): void {
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode is durable against process crashes (kill -9), which is what we promise.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+}
+
+function hasSqliteHeader(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    return n === 16 && buf.toString('latin1') === SQLITE_HEADER;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Adds the `.incept` extension when the caller left it out. */
+export function normalizeProjectPath(raw: string): string {
+  const path = resolve(raw);
+  return extname(path).toLowerCase() === PROJECT_EXTENSION ? path : `${path}${PROJECT_EXTENSION}`;
+}
