@@ -1,0 +1,127 @@
+/**
+ * The renderer's only door to the backend. Inside Electron the preload exposes `window.incept`
+ * (IPC); in browser mode the same interface goes over HTTP + WebSocket to `incept serve`.
+ */
+import type { Api, EventName, Events, MethodArgs, MethodName, MethodResult } from '../../../src/api/contract.ts';
+import type { ApiErrorShape } from '../../../src/api/errors.ts';
+
+export type { Api };
+
+declare global {
+  interface Window {
+    incept?: Api;
+  }
+}
+
+/** An error from the backend, with its stable code and readable message. */
+export class RemoteError extends Error {
+  readonly code: string;
+  constructor(shape: ApiErrorShape) {
+    super(shape.message);
+    this.name = 'RemoteError';
+    this.code = shape.code;
+  }
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+export function createApi(): Api & { connection?: HttpApi['connection'] } {
+  return window.incept ?? new HttpApi(location.origin, new URLSearchParams(location.search).get('token'));
+}
+
+type Listener = (payload: never) => void;
+
+export class HttpApi implements Api {
+  readonly #base: string;
+  readonly #token: string | null;
+  readonly #listeners = new Map<string, Set<Listener>>();
+  #socket: WebSocket | null = null;
+  #retryMs = 250;
+  connection = $stateless<ConnectionState>('connecting');
+
+  constructor(base: string, token: string | null) {
+    this.#base = base;
+    this.#token = token;
+    this.#connect();
+  }
+
+  async call<M extends MethodName>(method: M, args: MethodArgs<M>): Promise<MethodResult<M>> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
+    let res: Response;
+    try {
+      res = await fetch(`${this.#base}/api/${method}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(args ?? {}),
+        credentials: 'same-origin',
+      });
+    } catch {
+      throw new RemoteError({ code: 'unavailable', message: 'The Incept server is not reachable. Is "incept serve" still running?' });
+    }
+    const body = (await res.json().catch(() => null)) as { result?: unknown; error?: ApiErrorShape } | null;
+    if (!res.ok || !body || body.error) {
+      throw new RemoteError(body?.error ?? { code: 'internal', message: `HTTP ${res.status} from ${method}` });
+    }
+    return body.result as MethodResult<M>;
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+    let set = this.#listeners.get(event);
+    if (!set) this.#listeners.set(event, (set = new Set()));
+    set.add(listener as Listener);
+    return () => set.delete(listener as Listener);
+  }
+
+  /** Events arrive over a WebSocket that reconnects with backoff when the server restarts. */
+  #connect(): void {
+    const url = new URL('/ws', this.#base.replace(/^http/, 'ws'));
+    if (this.#token) url.searchParams.set('token', this.#token);
+    const ws = new WebSocket(url);
+    this.#socket = ws;
+    this.connection.set('connecting');
+    ws.onopen = () => {
+      this.#retryMs = 250;
+      this.connection.set('open');
+    };
+    ws.onmessage = (msg) => {
+      let parsed: { event: string; payload: unknown };
+      try {
+        parsed = JSON.parse(String(msg.data)) as { event: string; payload: unknown };
+      } catch {
+        return;
+      }
+      for (const l of this.#listeners.get(parsed.event) ?? []) (l as (p: unknown) => void)(parsed.payload);
+    };
+    ws.onclose = () => {
+      if (this.#socket !== ws) return;
+      this.connection.set('closed');
+      setTimeout(() => this.#connect(), this.#retryMs);
+      this.#retryMs = Math.min(5000, this.#retryMs * 2);
+    };
+  }
+}
+
+/** A tiny observable value, so plain TS can expose state that components subscribe to. */
+export interface Observable<T> {
+  get(): T;
+  set(value: T): void;
+  subscribe(fn: (value: T) => void): () => void;
+}
+
+function $stateless<T>(initial: T): Observable<T> {
+  let value = initial;
+  const subs = new Set<(value: T) => void>();
+  return {
+    get: () => value,
+    set: (v) => {
+      value = v;
+      for (const s of subs) s(v);
+    },
+    subscribe: (fn) => {
+      subs.add(fn);
+      fn(value);
+      return () => subs.delete(fn);
+    },
+  };
+}
