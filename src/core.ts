@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { EventBus } from './api/events.ts';
 import { ApiError } from './api/errors.ts';
 import { AppData } from './app-data.ts';
+import { ComputeClient } from './jobs/compute-client.ts';
 import { JobManager } from './jobs/manager.ts';
+import { ModelLibrary } from './model/library.ts';
 import type { ProjectStore } from './store/project.ts';
 
 export const APP_VERSION: string = (
@@ -21,12 +23,16 @@ export class Core {
   readonly events = new EventBus();
   readonly jobs = new JobManager(this.events);
   readonly appData: AppData;
+  /** The worker thread that holds the engine and trains, so this thread stays responsive. */
+  readonly compute = new ComputeClient();
+  readonly models: ModelLibrary;
   #project: ProjectStore | null = null;
   /** Label of the engine that holds the model, once one is loaded. */
   engineInUse: string | null = null;
 
   constructor(opts: CoreOptions = {}) {
     this.appData = new AppData(opts.dataDir);
+    this.models = new ModelLibrary(this.appData.modelsDir);
   }
 
   get project(): ProjectStore | null {
@@ -51,5 +57,6 @@ export class Core {
 
   async dispose(): Promise<void> {
     await this.setProject(null);
+    await this.compute.dispose();
   }
 }

@@ -72,9 +72,13 @@ export interface AppInfo {
 export interface ClassInfo {
   id: number;
   name: string;
+  /** `#rrggbb` */
   color: string;
+  /** Position in the class list, 0-based. */
   order: number;
+  /** Keyboard key that assigns the class in the labeling view, or null. */
   key: string | null;
+  /** Images labeled with this class. */
   count: number;
 }
 
@@ -84,14 +88,20 @@ export type LabelSource = 'human' | 'imported' | 'accepted-suggestion';
 
 export interface ImageRow {
   id: number;
+  /** Absolute path where the file was found. */
   path: string;
+  /** The file name (last path segment). */
   name: string;
-  hash: string;
+  /** SHA-256 of the bytes (hex); null only when the bytes could not be read. */
+  hash: string | null;
+  /** After EXIF orientation (what a person sees). */
   width: number | null;
   height: number | null;
+  /** jpeg, png, webp, gif, tiff, avif, heif ... */
   format: string | null;
   bytes: number;
   status: ImageStatus;
+  /** Why the image is unreadable or missing. */
   error: string | null;
   split: Split;
   classId: number | null;
@@ -123,7 +133,88 @@ export interface DatasetCounts {
   perSplit: Record<Split, number>;
 }
 
-export type JobKind = 'import' | 'rescan' | 'features' | 'train' | 'export' | 'model-download';
+/** Where undo/redo stand; the labels are what the step did, in words. */
+export interface HistoryState {
+  canUndo: boolean;
+  canRedo: boolean;
+  undoLabel: string | null;
+  redoLabel: string | null;
+}
+
+/** Result of anything that changes labels (set, merge, delete class, CSV, undo, redo). */
+export interface LabelChange {
+  /** The history step recorded (or undone/redone); null when nothing changed. */
+  step: number | null;
+  /** Images whose label changed. */
+  changed: number;
+  history: HistoryState;
+}
+
+export interface ImportRoot {
+  id: number;
+  path: string;
+  labelsFromFolders: boolean;
+  addedAt: string;
+  scannedAt: string | null;
+}
+
+/**
+ * Counters of an import or rescan job (also its progress counters). `seen` counts image-named
+ * files; `skipped` non-image files, hidden files, loops and unreadable folders; `failed` images
+ * stored with status 'unreadable'; `duplicates` files whose content is already in the project.
+ */
+export interface ImportCounters {
+  seen: number;
+  imported: number;
+  skipped: number;
+  failed: number;
+  duplicates: number;
+  unchanged: number;
+  changed: number;
+  restored: number;
+  moved: number;
+  missing: number;
+}
+
+/** The result of an import/rescan job. Lists keep their first 500 entries; counters are exact. */
+export interface ImportResult {
+  roots: string[];
+  counters: ImportCounters;
+  failures: { path: string; reason: string }[];
+  skippedFiles: { path: string; reason: string }[];
+  duplicateFiles: { path: string; duplicateOf: string }[];
+  /** True when a list above was cut at 500 entries. */
+  truncated: boolean;
+}
+
+export interface CsvImportResult {
+  rows: number;
+  /** Labels that changed (one undo step). */
+  changed: number;
+  unchanged: number;
+  createdClasses: string[];
+  /** Rows that could not be applied, by line number in the file (1-based); the first 1000. */
+  problems: { line: number; path: string; reason: string }[];
+  problemCount: number;
+  step: number | null;
+  history: HistoryState;
+}
+
+export interface DatasetExportResult {
+  format: 'csv' | 'folders';
+  out: string;
+  written: number;
+  skipped: { path: string; reason: string }[];
+}
+
+export type JobKind =
+  | 'import'
+  | 'rescan'
+  | 'dataset-export'
+  | 'features'
+  | 'train'
+  | 'export'
+  | 'model-download';
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobProgress {
@@ -156,6 +247,160 @@ export interface JobStarted {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Model, features, training, predictions and export (issues 4-6)
+
+export interface ModelSource {
+  url: string;
+  sha256: string;
+  bytes: number;
+}
+
+export interface ModelDescription {
+  sha256: string;
+  name: string;
+  source: 'download' | 'file';
+  bytes: number;
+  opset: number;
+  featureDim: number;
+  numClasses: number;
+  inputName: string;
+  featureTensor: string;
+  classifierNode: string;
+}
+
+export interface ModelStatus {
+  /** True when the project has a verified model file it can run. */
+  ready: boolean;
+  model: ModelDescription | null;
+  /** Why the model is not ready, with both ways out (download or import a file). */
+  problem: string | null;
+  defaultSource: ModelSource;
+  engine: string | null;
+  features: { images: number; done: number; missing: number; failed: number };
+}
+
+export interface TrainSettings {
+  /** Upper bound on passes over the training set. */
+  epochs: number;
+  /** Stop when validation loss has not improved for `patience` epochs; the best weights are kept. */
+  earlyStopping: boolean;
+  patience: number;
+  learningRate: number;
+  batchSize: number;
+  /** Weight decay on the layer's weights (not its bias). */
+  l2: number;
+  optimizer: 'adam' | 'sgd';
+  /** SGD only. */
+  momentum: number;
+  /** 'auto' balances classes when the largest outweighs the smallest by more than 1.5x. */
+  classWeighting: 'auto' | 'balanced' | 'none';
+  /** Train on standardised features (folded back into the layer's weights). */
+  standardize: boolean;
+  seed: number;
+  /** Add mirrored and cropped variants of the training images (computed once, cached). */
+  augment: boolean;
+}
+
+export interface ClassMetrics {
+  classId: number;
+  name: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface SplitMetrics {
+  accuracy: number;
+  loss: number;
+  macroF1: number;
+  perClass: ClassMetrics[];
+  /** confusion[true][predicted], in the run's class order. */
+  confusion: number[][];
+  /** Image ids in each confusion cell, same indexing. */
+  cells: number[][][];
+  count: number;
+}
+
+export interface EpochStats {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+}
+
+export interface RunSummary {
+  id: number;
+  createdAt: string;
+  durationMs: number;
+  classes: { id: number; name: string }[];
+  trainCount: number;
+  validationCount: number;
+  trainAccuracy: number;
+  validationAccuracy: number | null;
+  current: boolean;
+  /** Labels or classes changed since this run was trained. */
+  stale: boolean;
+  modelSha256: string;
+}
+
+export interface RunDetail extends RunSummary {
+  settings: TrainSettings;
+  labelsHash: string;
+  history: EpochStats[];
+  bestEpoch: number;
+  train: SplitMetrics;
+  validation: SplitMetrics | null;
+  /** Classes with too few images to hold one out for validation: trained on, flagged. */
+  flags: string[];
+}
+
+export interface RunComparison {
+  a: RunDetail;
+  b: RunDetail;
+  /** Images whose label differs between the two runs' label snapshots. */
+  changedLabels: { imageId: number; a: number | null; b: number | null }[];
+}
+
+export interface PredictionRow {
+  imageId: number;
+  path: string;
+  classId: number | null;
+  predictedClassId: number;
+  probability: number;
+  margin: number;
+  split: Split;
+  /** For kind "duplicates": the other image of the pair, how alike they are, and whether the pair crosses splits. */
+  duplicateOf?: number;
+  similarity?: number;
+  leak?: boolean;
+}
+
+export interface PredictionPage {
+  total: number;
+  items: PredictionRow[];
+}
+
+export interface ImagePrediction {
+  input: string;
+  error: string | null;
+  top: { label: string; classId: number | null; probability: number }[];
+}
+
+export interface ExportReport {
+  out: string;
+  formats: ('tfjs' | 'onnx')[];
+  runId: number;
+  quantize: 'none' | 'float16' | 'uint8';
+  checks: { format: 'tfjs' | 'onnx'; images: number; agreement: number; maxDiff: number; passed: boolean }[];
+  files: string[];
+  bytes: number;
+  /** E.g. the run is stale (labels changed since it was trained). */
+  warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Argument schemas that several methods share
 
 export const ImageFilter = z
@@ -181,6 +426,13 @@ export type ImageFilter = z.input<typeof ImageFilter>;
 
 export const Color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'colour must look like #12ab9f');
 export const HotKey = z.string().regex(/^[0-9a-z]$/, 'a hotkey is one digit or lowercase letter');
+export const ClassName = z
+  .string()
+  .trim()
+  .min(1, 'a class name is required')
+  .max(100, 'a class name has at most 100 characters')
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'a class name cannot contain control characters');
 
 // ---------------------------------------------------------------------------------------------
 // Methods
@@ -212,9 +464,225 @@ export const methods = {
 
   // --- dataset: classes, images, labels, import, CSV (issue 3) ---
 
+  'classes.list': method(Empty, returns<ClassInfo[]>(), 'Classes in display order, with image counts.'),
+  'classes.create': method(
+    z.object({ name: ClassName, color: Color.optional(), key: HotKey.nullable().optional() }).strict(),
+    returns<ClassInfo>(),
+    'Add a class. Names are unique ignoring case. Without a colour or key, the next free ones are ' +
+      'picked (key null: no key).',
+  ),
+  'classes.update': method(
+    z
+      .object({ id: Id, name: ClassName.optional(), color: Color.optional(), key: HotKey.nullable().optional() })
+      .strict(),
+    returns<ClassInfo>(),
+    'Rename, recolour or rebind a class (key null removes its key).',
+  ),
+  'classes.reorder': method(
+    z.object({ ids: z.array(Id).max(10_000) }).strict(),
+    returns<ClassInfo[]>(),
+    'Put the classes in this order; ids must list every class once.',
+  ),
+  'classes.merge': method(
+    z.object({ sourceIds: z.array(Id).min(1).max(1000), targetId: Id }).strict(),
+    returns<LabelChange>(),
+    'Move every image of the source classes to the target and delete the sources (one undo step).',
+  ),
+  'classes.delete': method(
+    z.object({ id: Id, confirm: z.boolean().default(false) }).strict(),
+    returns<LabelChange>(),
+    'Delete a class. With images labeled, needs confirm: true and unlabels them (one undo step).',
+  ),
+
+  'images.query': method(
+    z
+      .object({
+        filter: ImageFilter.default({ kind: 'all' }),
+        sort: z.enum(['added', 'path', 'name']).default('added'),
+        order: z.enum(['asc', 'desc']).default('asc'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    returns<ImagePage>(),
+    'One page of images matching a filter (filter.search narrows any kind to paths containing it).',
+  ),
+  'images.get': method(z.object({ id: Id }).strict(), returns<ImageRow>(), 'One image.'),
+  'images.counts': method(Empty, returns<DatasetCounts>(), 'Counts by status, label, class and split.'),
+
+  'labels.set': method(
+    z
+      .object({
+        imageIds: z.array(Id).min(1).max(100_000),
+        classId: Id.nullable(),
+        source: z.enum(['human', 'accepted-suggestion']).default('human'),
+      })
+      .strict(),
+    returns<LabelChange>(),
+    'Label images with a class (classId null clears their labels), in one transaction and one undo step.',
+  ),
+  'labels.undo': method(Empty, returns<LabelChange>(), 'Undo the last label change (step null: nothing to undo).'),
+  'labels.redo': method(Empty, returns<LabelChange>(), 'Redo the last undone change (step null: nothing to redo).'),
+  'labels.history': method(Empty, returns<HistoryState>(), 'Whether undo and redo are possible, and of what.'),
+
+  'import.start': method(
+    z.object({ folder: Path, labelsFromFolders: z.boolean().default(false) }).strict(),
+    returns<JobStarted>(),
+    'Import a folder and its subfolders as a job. labelsFromFolders: folder/<class>/<image> labels the image.',
+  ),
+  'import.rescan': method(
+    z.object({ folder: Path.optional() }).strict(),
+    returns<JobStarted>(),
+    'Walk imported folders again (all of them, or one): picks up new, changed and missing files.',
+  ),
+  'import.roots': method(Empty, returns<ImportRoot[]>(), 'The folders imported into this project.'),
+
+  'dataset.importCsv': method(
+    z.object({ file: Path, createClasses: z.boolean().default(true) }).strict(),
+    returns<CsvImportResult>(),
+    'Apply labels from a CSV of path,label (header optional; paths absolute or relative to the CSV; ' +
+      'an empty label clears it). One undo step.',
+  ),
+  'dataset.export': method(
+    z
+      .object({
+        format: z.enum(['csv', 'folders']),
+        out: Path,
+        mode: z.enum(['copy', 'hardlink', 'symlink']).optional(),
+      })
+      .strict()
+      .superRefine((a, ctx) => {
+        if (a.format === 'csv' && a.mode !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['mode'], message: 'mode applies to the folders format only' });
+      }),
+    returns<JobStarted>(),
+    'Export labels as a CSV (out: a .csv file, or a folder that gets labels.csv) or as out/<class>/<image> ' +
+      '(copies, hard links or symbolic links), as a job; its result is a DatasetExportResult.',
+  ),
+
   // --- end dataset ---
 
   // --- model, features, training, runs, predictions, export (issues 4-6) ---
+  'model.status': method(Empty, returns<ModelStatus>(), 'Whether the project has a usable model, and its features.'),
+  'model.download': method(
+    z
+      .object({
+        url: z.url().optional(),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits').optional(),
+        bytes: z.number().int().positive().optional(),
+      })
+      .strict(),
+    returns<JobStarted>(),
+    'Download the pretrained model (resumable, verified) and use it for the project.',
+  ),
+  'model.import': method(
+    z.object({ path: Path }).strict(),
+    returns<ModelStatus>(),
+    'Use a local .onnx file (for offline machines); it is checked and copied into the data folder.',
+  ),
+  'features.start': method(
+    z
+      .object({
+        engine: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'wasm']).default('auto'),
+        batchSize: z.number().int().min(1).max(256).optional(),
+        augment: z.boolean().default(false),
+      })
+      .strict(),
+    returns<JobStarted>(),
+    'Compute the feature vector of every image that lacks one for the current model.',
+  ),
+  'features.cancel': method(Empty, returns<{ cancelled: boolean }>(), 'Stop feature extraction (resumable).'),
+  'predict.images': method(
+    z
+      .object({
+        paths: z.array(Path).min(1).max(1000).optional(),
+        images: z
+          .array(z.object({ name: z.string().max(500), base64: z.string().max(30_000_000) }).strict())
+          .min(1)
+          .max(16)
+          .optional(),
+        imagenet: z.boolean().default(false),
+        topK: z.number().int().min(1).max(20).default(5),
+      })
+      .strict()
+      .refine((a) => (a.paths ? 1 : 0) + (a.images ? 1 : 0) === 1, 'give exactly one of paths or images'),
+    returns<ImagePrediction[]>(),
+    'Top-k predictions for images on disk or uploaded: ImageNet classes, or the current run.',
+  ),
+  'train.start': method(
+    z
+      .object({
+        settings: z
+          .object({
+            epochs: z.number().int().min(1).max(10_000),
+            earlyStopping: z.boolean(),
+            patience: z.number().int().min(1).max(1000),
+            learningRate: z.number().positive().max(10),
+            batchSize: z.number().int().min(1).max(65_536),
+            l2: z.number().min(0).max(10),
+            optimizer: z.enum(['adam', 'sgd']),
+            momentum: z.number().min(0).max(0.999),
+            standardize: z.boolean(),
+            classWeighting: z.enum(['auto', 'balanced', 'none']),
+            seed: z.number().int().min(0).max(2 ** 31 - 1),
+            augment: z.boolean(),
+          })
+          .partial()
+          .strict()
+          .default({}),
+      })
+      .strict(),
+    returns<JobStarted>(),
+    'Train a new final layer on the labeled images (one click: every setting has a default).',
+  ),
+  'train.cancel': method(Empty, returns<{ cancelled: boolean }>(), 'Stop training; no run is stored.'),
+  'runs.list': method(Empty, returns<RunSummary[]>(), 'Every training run, newest first.'),
+  'runs.get': method(z.object({ id: Id }).strict(), returns<RunDetail>(), 'One run with all its metrics.'),
+  'runs.compare': method(
+    z.object({ a: Id, b: Id }).strict(),
+    returns<RunComparison>(),
+    'Two runs side by side, and the images whose label changed between them.',
+  ),
+  'runs.setCurrent': method(z.object({ id: Id }).strict(), returns<RunSummary>(), 'Make a run the current model.'),
+  'predictions.query': method(
+    z
+      .object({
+        kind: z.enum(['all', 'suggestions', 'mislabeled', 'duplicates']).default('all'),
+        order: z.enum(['uncertain', 'confident']).default('uncertain'),
+        minProbability: z.number().min(0).max(1).default(0),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+      })
+      .strict(),
+    returns<PredictionPage>(),
+    "The current run's predictions: suggestions for unlabeled images, likely mislabeled, duplicates.",
+  ),
+  'suggestions.accept': method(
+    z
+      .object({
+        minProbability: z.number().min(0).max(1).optional(),
+        imageIds: z.array(Id).min(1).max(100_000).optional(),
+        dryRun: z.boolean().default(false),
+      })
+      .strict()
+      .refine((a) => a.minProbability !== undefined || a.imageIds !== undefined, 'give minProbability or imageIds'),
+    returns<{ accepted: number }>(),
+    'Label unlabeled images with their suggestion (source: accepted-suggestion), as one undoable step.',
+  ),
+  'export.start': method(
+    z
+      .object({
+        format: z.enum(['tfjs', 'onnx', 'both']).default('both'),
+        out: Path,
+        runId: Id.optional(),
+        quantize: z.enum(['none', 'float16', 'uint8']).default('none'),
+        preprocessing: z.boolean().default(true),
+        force: z.boolean().default(false),
+      })
+      .strict(),
+    returns<JobStarted>(),
+    'Export the run as TensorFlow.js and/or ONNX, then self-check the files with the stock loaders.',
+  ),
 
   // --- end model ---
 } as const;

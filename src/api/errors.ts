@@ -16,6 +16,42 @@ export type ApiErrorCode =
   | 'unavailable'
   | 'internal';
 
+const ALL_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
+  'unknown_method',
+  'invalid_args',
+  'unauthorized',
+  'not_found',
+  'no_project',
+  'not_a_project',
+  'newer_schema',
+  'conflict',
+  'precondition',
+  'cancelled',
+  'unavailable',
+  'internal',
+]);
+
+/**
+ * Errors of the core's own modules (the model engine's ModelError, say) carry codes of their
+ * own; this is how they read at the API.
+ */
+const FOREIGN_CODES: Record<string, ApiErrorCode> = {
+  not_onnx: 'precondition',
+  truncated: 'precondition',
+  no_graph: 'precondition',
+  bad_model: 'precondition',
+  unsupported_opset: 'precondition',
+  unsupported_op: 'precondition',
+  no_classifier: 'precondition',
+  bad_input: 'invalid_args',
+  image_decode: 'invalid_args',
+  checksum_mismatch: 'precondition',
+  download_failed: 'unavailable',
+  engine_unavailable: 'unavailable',
+  ENOENT: 'not_found',
+  EACCES: 'precondition',
+};
+
 /** Codes that mean "the caller asked for something wrong" (CLI exit 2, HTTP 4xx). */
 const CALLER_ERRORS: ReadonlySet<ApiErrorCode> = new Set([
   'unknown_method',
@@ -58,7 +94,10 @@ export class ApiError extends Error {
 
   static from(err: unknown): ApiError {
     if (err instanceof ApiError) return err;
-    if (isApiErrorShape(err)) return new ApiError(err.code, err.message, err.details);
+    if (isApiErrorShape(err)) {
+      const mapped = ALL_CODES.has(err.code) ? err.code : (FOREIGN_CODES[err.code] ?? 'internal');
+      return new ApiError(mapped, err.message, err.details);
+    }
     const message = err instanceof Error ? err.message : String(err);
     return new ApiError('internal', message);
   }

@@ -6,14 +6,22 @@
 import type { Core } from '../core.ts';
 import { createDispatch, type Dispatch, type Handlers } from './dispatch.ts';
 import { appHandlers } from './handlers/app.ts';
+import { datasetHandlers } from './handlers/dataset.ts';
+import { importHandlers } from './handlers/import.ts';
 import { jobHandlers } from './handlers/jobs.ts';
+import { modelHandlers } from './handlers/model.ts';
 import { projectHandlers } from './handlers/project.ts';
+import { trainHandlers } from './handlers/train.ts';
 
 export function createHandlers(core: Core): Handlers {
   return {
     ...appHandlers(core),
     ...projectHandlers(core),
     ...jobHandlers(core),
+    ...datasetHandlers(core),
+    ...importHandlers(core),
+    ...modelHandlers(core),
+    ...trainHandlers(core),
   };
 }
 

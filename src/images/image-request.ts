@@ -1,6 +1,13 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { ImageStatus } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
+import { stmt } from '../store/statements.ts';
 import type { ProjectStore } from '../store/project.ts';
+import { browserContentType } from './formats.ts';
+import { describeFsError, describeSharpError } from './inspect.ts';
+import { convertedFull, thumbnail } from './thumbnails.ts';
 
 export type ImageVariant = 'thumb' | 'full';
 
@@ -23,20 +30,60 @@ export function parseImageRequest(rest: string): ImageRequest {
   return { id: Number(m[1]), variant: m[2] as ImageVariant };
 }
 
+interface RequestRow {
+  path: string;
+  hash: string | null;
+  format: string | null;
+  status: ImageStatus;
+  error: string | null;
+}
+
+/**
+ * `thumb`: a 256 px WebP, made once and cached. `full`: the original bytes when browsers can
+ * show the format, else a converted JPEG/PNG (TIFF, HEIC). An image whose file is gone or cannot
+ * be decoded is marked so in the database, which is how damage that the import's header check
+ * cannot see (a TIFF cut short) becomes visible.
+ */
 export async function resolveImageRequest(
   project: ProjectStore,
   rest: string,
 ): Promise<{ contentType: string; body: Buffer }> {
   const req = parseImageRequest(rest);
-  const row = project.db.prepare('SELECT path FROM images WHERE id = ?').get(req.id) as
-    { path: string } | undefined;
+  const row = stmt<[number], RequestRow>(
+    project.db,
+    'SELECT path, hash, format, status, error FROM images WHERE id = ?',
+  ).get(req.id);
   if (!row) throw new ApiError('not_found', `No image with id ${req.id} in this project.`);
+  if (row.status === 'missing')
+    throw new ApiError('not_found', `Image ${req.id} is missing from ${row.path}. Put the file back, then rescan.`);
+  if (row.status === 'unreadable' || row.hash === null)
+    throw new ApiError('precondition', `Image ${req.id} (${row.path}) cannot be shown: ${row.error ?? 'unreadable'}.`);
+  const hash = row.hash;
   try {
-    return { contentType: 'application/octet-stream', body: await readFile(row.path) };
+    if (req.variant === 'thumb') {
+      return { contentType: 'image/webp', body: await thumbnail(project.cacheDir, row.path, hash) };
+    }
+    const type = browserContentType(row.format);
+    if (type) return { contentType: type, body: await readFile(row.path) };
+    const { hasAlpha } = await sharp(row.path).metadata();
+    return await convertedFull(project.cacheDir, row.path, hash, hasAlpha === true);
   } catch (err) {
-    throw new ApiError(
-      'not_found',
-      `Image ${req.id} could not be read from ${row.path}: ${(err as Error).message}`,
+    throw markFailure(project, req.id, row.path, err);
+  }
+}
+
+function markFailure(project: ProjectStore, id: number, path: string, err: unknown): ApiError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const gone = code === 'ENOENT' || !existsSync(path);
+  const reason = code ? describeFsError(err) : describeSharpError(err);
+  if (project.db.open) {
+    stmt(project.db, 'UPDATE images SET status = ?, error = ? WHERE id = ?').run(
+      gone ? 'missing' : 'unreadable',
+      gone ? 'the file was not found when it was last opened' : reason,
+      id,
     );
   }
+  return gone
+    ? new ApiError('not_found', `Image ${id} is missing from ${path}. Put the file back, then rescan.`)
+    : new ApiError('precondition', `Image ${id} (${path}) cannot be shown: ${reason}.`);
 }

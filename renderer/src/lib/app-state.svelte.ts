@@ -1,16 +1,30 @@
-import type { AppInfo, ProjectInfo, RecentProject } from '../../../src/api/contract.ts';
-import type { Api } from './api.ts';
+import type { AppInfo, ModelStatus, ProjectInfo, RecentProject } from '../../../src/api/contract.ts';
+import type { Api, ConnectionState, Observable } from './api.ts';
+import { errorMessage } from './errors.ts';
+import { JobsState } from './jobs.svelte.ts';
+import { Notices } from './notices.svelte.ts';
+import { ThemeState } from './theme.svelte.ts';
+import { Workspace } from './workspace.svelte.ts';
 
 export const APP_CONTEXT = Symbol('incept-app');
 
-/** App-wide state: backend info, the open project, recent projects and the last error. */
+/**
+ * App-wide state: backend info, the open project (and its Workspace), recent projects, jobs,
+ * messages, the theme and the connection to the backend.
+ */
 export class AppState {
   readonly api: Api;
+  readonly notices = new Notices();
+  readonly jobs: JobsState;
+  readonly theme = new ThemeState();
   #info = $state.raw<AppInfo | null>(null);
   #project = $state.raw<ProjectInfo | null>(null);
+  #workspace = $state.raw<Workspace | null>(null);
   #recent = $state.raw<RecentProject[]>([]);
-  #error = $state<string | null>(null);
   #busy = $state(false);
+  #connection = $state<ConnectionState>('open');
+  /** The model as seen before a project is open (null when the backend needs a project for it). */
+  #model = $state.raw<ModelStatus | null>(null);
 
   readonly engine = $derived.by(() => {
     const info = this.#info;
@@ -18,11 +32,21 @@ export class AppState {
     return info.engineInUse ?? info.engines.find((e) => e.available)?.label ?? null;
   });
 
-  constructor(api: Api) {
+  constructor(api: Api & { connection?: Observable<ConnectionState> }) {
     this.api = api;
+    this.jobs = new JobsState(api, this.notices);
     api.on('project.changed', ({ project }) => {
-      this.#project = project;
+      this.#setProject(project);
       void this.refreshRecent();
+    });
+    let wasClosed = false;
+    api.connection?.subscribe((state) => {
+      this.#connection = state;
+      if (state === 'closed') wasClosed = true;
+      if (state === 'open' && wasClosed) {
+        wasClosed = false;
+        void this.#resync();
+      }
     });
   }
 
@@ -32,27 +56,39 @@ export class AppState {
   get project(): ProjectInfo | null {
     return this.#project;
   }
+  get workspace(): Workspace | null {
+    return this.#workspace;
+  }
   get recent(): RecentProject[] {
     return this.#recent;
   }
+  /** The latest error message, for places that show one line. */
   get error(): string | null {
-    return this.#error;
+    return this.notices.latestError?.text ?? null;
   }
   get busy(): boolean {
     return this.#busy;
   }
+  get connection(): ConnectionState {
+    return this.#connection;
+  }
+  get model(): ModelStatus | null {
+    return this.#model;
+  }
 
   dismissError(): void {
-    this.#error = null;
+    this.notices.clearErrors();
   }
 
   async load(): Promise<void> {
     await this.#run(async () => {
       const info = await this.api.call('app.info', {});
       this.#info = info;
-      this.#project = info.project;
+      this.#setProject(info.project);
       this.#recent = await this.api.call('project.recent', {});
     });
+    await this.jobs.sync();
+    if (!this.#project) await this.refreshModel();
   }
 
   async refreshRecent(): Promise<void> {
@@ -63,34 +99,71 @@ export class AppState {
     }
   }
 
+  async refreshModel(): Promise<void> {
+    try {
+      this.#model = await this.api.call('model.status', {});
+    } catch {
+      // Without a project the backend may not know the model yet; the project screen shows it.
+      this.#model = null;
+    }
+  }
+
   createProject(path: string): Promise<boolean> {
     return this.#run(async () => {
-      this.#project = await this.api.call('project.create', { path });
+      this.#setProject(await this.api.call('project.create', { path }));
     });
   }
 
   openProject(path: string): Promise<boolean> {
     return this.#run(async () => {
-      this.#project = await this.api.call('project.open', { path });
+      this.#setProject(await this.api.call('project.open', { path }));
     });
   }
 
   closeProject(): Promise<boolean> {
     return this.#run(async () => {
       await this.api.call('project.close', {});
-      this.#project = null;
+      this.#setProject(null);
+      await this.refreshModel();
     });
+  }
+
+  #setProject(project: ProjectInfo | null): void {
+    this.#project = project;
+    const ws = this.#workspace;
+    if (ws && project && ws.project.path === project.path) return;
+    ws?.dispose();
+    if (!project) {
+      this.#workspace = null;
+      return;
+    }
+    const next = new Workspace(this.api, this.jobs, this.notices, project);
+    this.#workspace = next;
+    void next.load();
+  }
+
+  /** After the server came back: reload what may have changed while events could not arrive. */
+  async #resync(): Promise<void> {
+    try {
+      const info = await this.api.call('app.info', {});
+      this.#info = info;
+      this.#setProject(info.project);
+      await this.jobs.sync();
+      await this.#workspace?.load();
+    } catch (err) {
+      this.notices.error(err, 'Reconnected, but reloading failed');
+    }
   }
 
   /** Runs an action, turning any failure into a readable message instead of a blank screen. */
   async #run(action: () => Promise<void>): Promise<boolean> {
     this.#busy = true;
-    this.#error = null;
+    this.notices.clearErrors();
     try {
       await action();
       return true;
     } catch (err) {
-      this.#error = err instanceof Error ? err.message : String(err);
+      this.notices.push('error', errorMessage(err));
       return false;
     } finally {
       this.#busy = false;

@@ -1,0 +1,91 @@
+/**
+ * Messages between the Electron main process and the compute process (the core: database, jobs,
+ * engines), which runs as an Electron utilityProcess, or as a plain Node child in tests.
+ * Every request carries an id; the answer carries the same id.
+ */
+import type { EventName, Events } from '../src/api/contract.ts';
+import { eventNames } from '../src/api/contract.ts';
+import type { ApiErrorShape } from '../src/api/errors.ts';
+import { isApiErrorShape } from '../src/api/errors.ts';
+
+/** Set in the environment of a compute process; the host module starts only when it is "1". */
+export const COMPUTE_HOST_ENV = 'INCEPT_COMPUTE_HOST';
+
+export type ToCompute =
+  | { type: 'call'; id: number; method: string; args: unknown }
+  | { type: 'image'; id: number; rest: string }
+  | { type: 'shutdown' };
+
+export type FromCompute =
+  | { type: 'ready'; pid: number }
+  | { type: 'result'; id: number; result: unknown }
+  | { type: 'error'; id: number; error: ApiErrorShape }
+  | { type: 'image'; id: number; contentType: string; body: Uint8Array }
+  | { type: 'event'; event: EventName; payload: Events[EventName] };
+
+/**
+ * How the compute process ended, VS Code style: an `exit` is one we asked for (shutdown, quit);
+ * a `crash` is anything else, and is followed by a restart unless it keeps happening.
+ */
+export type ComputeEnd =
+  | { type: 'exit'; pid: number | null; code: number | null; signal: string | null }
+  | { type: 'crash'; pid: number | null; code: number | null; signal: string | null; reason: string };
+
+/** What main tells the renderer about the compute process (`inceptDesktop.onComputeStatus`). */
+export type ComputeStatus =
+  | { state: 'starting' }
+  | { state: 'ready'; pid: number; restarts: number }
+  | { state: 'crashed'; crash: Extract<ComputeEnd, { type: 'crash' }>; restarting: boolean }
+  | { state: 'reopen-failed'; path: string; error: ApiErrorShape }
+  | { state: 'stopped' };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+
+/** Checks a message from main (host side); null for anything malformed. */
+export function parseToCompute(msg: unknown): ToCompute | null {
+  if (!isObject(msg)) return null;
+  switch (msg.type) {
+    case 'call':
+      return isId(msg.id) && typeof msg.method === 'string'
+        ? { type: 'call', id: msg.id, method: msg.method, args: msg.args }
+        : null;
+    case 'image':
+      return isId(msg.id) && typeof msg.rest === 'string' ? { type: 'image', id: msg.id, rest: msg.rest } : null;
+    case 'shutdown':
+      return { type: 'shutdown' };
+    default:
+      return null;
+  }
+}
+
+/** Checks a message from the compute process (main side); null for anything malformed. */
+export function parseFromCompute(msg: unknown): FromCompute | null {
+  if (!isObject(msg)) return null;
+  switch (msg.type) {
+    case 'ready':
+      return typeof msg.pid === 'number' ? { type: 'ready', pid: msg.pid } : null;
+    case 'result':
+      return isId(msg.id) ? { type: 'result', id: msg.id, result: msg.result } : null;
+    case 'error':
+      return isId(msg.id) && isApiErrorShape(msg.error) ? { type: 'error', id: msg.id, error: msg.error } : null;
+    case 'image':
+      return isId(msg.id) && typeof msg.contentType === 'string' && msg.body instanceof Uint8Array
+        ? { type: 'image', id: msg.id, contentType: msg.contentType, body: msg.body }
+        : null;
+    case 'event':
+      return typeof msg.event === 'string' && (eventNames as readonly string[]).includes(msg.event)
+        ? { type: 'event', event: msg.event as EventName, payload: msg.payload as Events[EventName] }
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** A readable cause for an unexpected end. */
+export function describeCrash(code: number | null, signal: string | null, reason?: string): string {
+  if (reason) return reason;
+  if (signal) return `killed by ${signal}`;
+  if (code === null) return 'ended without an exit code';
+  return `exited with code ${code}`;
+}

@@ -1,0 +1,129 @@
+import type { ProjectInfo } from '../../../src/api/contract.ts';
+import type { Api } from './api.ts';
+import type { JobsState } from './jobs.svelte.ts';
+import type { Notices } from './notices.svelte.ts';
+import { ClassesState } from './classes.svelte.ts';
+import { DatasetState } from './dataset.svelte.ts';
+import { ExportJob, ImportJob } from './importer.svelte.ts';
+import { ModelState } from './model.svelte.ts';
+import { PredictionsState } from './predictions.svelte.ts';
+import { SuggestionsState } from './suggestions.svelte.ts';
+import { TrainingState } from './training.svelte.ts';
+
+export type View = 'dataset' | 'train' | 'suggestions' | 'try';
+export type Dialog = 'import' | 'export' | null;
+
+/**
+ * Everything about the open project, one state object per area. Created when a project opens,
+ * disposed when it closes (its event subscriptions go with it).
+ */
+export class Workspace {
+  readonly project: ProjectInfo;
+  readonly classes: ClassesState;
+  readonly dataset: DatasetState;
+  readonly predictions: PredictionsState;
+  readonly model: ModelState;
+  readonly training: TrainingState;
+  readonly suggestions: SuggestionsState;
+  readonly importer: ImportJob;
+  readonly exporter: ExportJob;
+  #view = $state<View>('dataset');
+  #dialog = $state<Dialog>(null);
+  readonly #off: (() => void)[] = [];
+  #runsTimer: ReturnType<typeof setTimeout> | null = null;
+  #predictionsRun: number | null = null;
+
+  constructor(api: Api, jobs: JobsState, notices: Notices, project: ProjectInfo) {
+    this.project = project;
+    this.classes = new ClassesState(api, notices);
+    this.predictions = new PredictionsState(api);
+    this.dataset = new DatasetState(api, notices, (kind) => this.predictions.ids(kind));
+    this.model = new ModelState(api, jobs, notices);
+    this.training = new TrainingState(api, jobs, notices);
+    this.suggestions = new SuggestionsState(api, notices);
+    this.importer = new ImportJob(api, jobs);
+    this.exporter = new ExportJob(api, jobs);
+
+    this.#off.push(
+      api.on('dataset.changed', (e) => {
+        this.dataset.onChanged(e);
+        if (e.reason !== 'labels') void this.classes.load();
+        else this.#refreshClassCounts();
+        this.#refreshRunsSoon();
+      }),
+      jobs.onFinished((info) => {
+        if (info.kind === 'import' || info.kind === 'rescan') {
+          void this.classes.load();
+          void this.dataset.refresh();
+          void this.dataset.refreshCounts();
+          void this.model.load();
+        } else if (info.kind === 'features' || info.kind === 'model-download') {
+          void this.model.load();
+        } else if (info.kind === 'train' && info.status === 'succeeded') {
+          void this.#afterTraining();
+        }
+      }),
+    );
+  }
+
+  get view(): View {
+    return this.#view;
+  }
+  set view(v: View) {
+    this.#view = v;
+    if (v === 'suggestions' && !this.suggestions.loading) void this.suggestions.load();
+  }
+  get dialog(): Dialog {
+    return this.#dialog;
+  }
+  set dialog(d: Dialog) {
+    this.#dialog = d;
+  }
+
+  async load(): Promise<void> {
+    await Promise.all([this.classes.load(), this.dataset.load(), this.model.load(), this.training.load()]);
+    await this.#loadPredictions();
+  }
+
+  /** A confusion-matrix cell (or any list of ids) in the grid, ready to relabel. */
+  async showIds(ids: readonly number[], title: string): Promise<void> {
+    this.#view = 'dataset';
+    await this.dataset.setFilter({ kind: 'ids', ids, title });
+  }
+
+  dispose(): void {
+    for (const off of this.#off) off();
+    if (this.#runsTimer) clearTimeout(this.#runsTimer);
+  }
+
+  async #afterTraining(): Promise<void> {
+    await this.training.refreshRuns();
+    await this.#loadPredictions();
+    if (this.#view === 'suggestions') await this.suggestions.load();
+  }
+
+  async #loadPredictions(): Promise<void> {
+    const run = this.training.current?.id ?? null;
+    if (run === this.#predictionsRun && run !== null) return;
+    this.#predictionsRun = run;
+    await this.predictions.load(run);
+  }
+
+  #classCountsTimer: ReturnType<typeof setTimeout> | null = null;
+  #refreshClassCounts(): void {
+    if (this.#classCountsTimer) return;
+    this.#classCountsTimer = setTimeout(() => {
+      this.#classCountsTimer = null;
+      void this.classes.load();
+    }, 150);
+  }
+
+  /** Labels changed: the current run may now be stale. */
+  #refreshRunsSoon(): void {
+    if (this.#runsTimer || this.training.runs.length === 0) return;
+    this.#runsTimer = setTimeout(() => {
+      this.#runsTimer = null;
+      void this.training.refreshRuns();
+    }, 400);
+  }
+}

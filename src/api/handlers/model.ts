@@ -1,0 +1,83 @@
+import type { ModelStatus } from '../../api/contract.ts';
+import type { Core } from '../../core.ts';
+import { DEFAULT_MODEL_SOURCE } from '../../model/download.ts';
+import { engineStatuses } from '../../model/engine-status.ts';
+import { currentModel, featureCounts, useModel, type ModelRow } from '../../store/models.ts';
+import type { ProjectStore } from '../../store/project.ts';
+import type { Handlers } from '../dispatch.ts';
+import { ApiError } from '../errors.ts';
+import { startModelDownload } from '../../model/download-job.ts';
+
+export function modelHandlers(core: Core): Pick<Handlers, 'model.status' | 'model.download' | 'model.import'> {
+  return {
+    'model.status': async () => modelStatus(core, core.requireProject()),
+    'model.import': async ({ path }) => {
+      const project = core.requireProject();
+      const description = await core.models.importFile(path);
+      useModel(project, description);
+      return modelStatus(core, project);
+    },
+    'model.download': ({ url, sha256, bytes }) => {
+      const project = core.requireProject();
+      const source = {
+        url: url ?? DEFAULT_MODEL_SOURCE.url,
+        sha256: sha256 ?? DEFAULT_MODEL_SOURCE.sha256,
+        bytes: bytes ?? (url === undefined ? DEFAULT_MODEL_SOURCE.bytes : null),
+      };
+      return { jobId: startModelDownload(core, project, source).id };
+    },
+  };
+}
+
+export async function modelStatus(core: Core, project: ProjectStore): Promise<ModelStatus> {
+  const row = adoptLibraryDefault(core, project);
+  const ready = row !== null && core.models.has(row.description.sha256);
+  const engines = await engineStatuses();
+  return {
+    ready,
+    model: row?.description ?? null,
+    problem: ready
+      ? null
+      : row
+        ? `The model file ${row.description.name} is no longer in ${core.models.dir}. Download the model again, or import the .onnx file.`
+        : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
+    defaultSource: {
+      url: DEFAULT_MODEL_SOURCE.url,
+      sha256: DEFAULT_MODEL_SOURCE.sha256 ?? '',
+      bytes: DEFAULT_MODEL_SOURCE.bytes ?? 0,
+    },
+    engine: core.engineInUse ?? engines.find((e) => e.available)?.label ?? null,
+    features: row ? featureCounts(project, row.id) : { images: 0, done: 0, missing: 0, failed: 0 },
+  };
+}
+
+/** A project with no model yet picks up the default model when the library already has it. */
+function adoptLibraryDefault(core: Core, project: ProjectStore): ModelRow | null {
+  const row = currentModel(project);
+  const sha = DEFAULT_MODEL_SOURCE.sha256;
+  if (row || sha === null || !core.models.has(sha)) return row;
+  try {
+    const description = core.models.describeSync(sha, DEFAULT_MODEL_SOURCE.fileName, 'download');
+    return useModel(project, description);
+  } catch {
+    return null;
+  }
+}
+
+/** The project's model, ready to run, or a precondition error that says both ways to get one. */
+export function requireModel(core: Core, project: ProjectStore): ModelRow {
+  const row = adoptLibraryDefault(core, project);
+  if (!row) {
+    throw new ApiError(
+      'precondition',
+      'This project has no model yet. Download the pretrained GoogLeNet ("incept model <project> --download" or the Model panel), or import a .onnx file ("incept model <project> --file model.onnx").',
+    );
+  }
+  if (!core.models.has(row.description.sha256)) {
+    throw new ApiError(
+      'precondition',
+      `The model file ${row.description.name} is missing from ${core.models.dir}. Download it again or import the .onnx file.`,
+    );
+  }
+  return row;
+}

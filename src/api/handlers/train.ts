@@ -1,0 +1,171 @@
+import type { ExportReport, ImagePrediction, JobKind, TrainSettings } from '../../api/contract.ts';
+import type { Core } from '../../core.ts';
+import type { JobContext } from '../../jobs/manager.ts';
+import type { FeaturesTaskInput, FeaturesTaskOutput, PredictTaskInput, TrainTaskInput, TrainTaskOutput } from '../../jobs/compute-tasks.ts';
+import { cropMode, featureCounts } from '../../store/models.ts';
+import type { ProjectStore } from '../../store/project.ts';
+import {
+  compareRuns,
+  currentRunId,
+  getRun,
+  listRuns,
+  queryPredictions,
+  runHead,
+  setCurrentRun,
+  suggestionsToAccept,
+} from '../../store/runs.ts';
+import { beginStep, endStep, recordAndApply } from '../../store/labels.ts';
+import type { Handlers } from '../dispatch.ts';
+import { ApiError } from '../errors.ts';
+import { requireModel } from './model.ts';
+import { startExport } from '../../jobs/export-job.ts';
+
+type TrainHandlers = Pick<
+  Handlers,
+  | 'features.start'
+  | 'features.cancel'
+  | 'train.start'
+  | 'train.cancel'
+  | 'runs.list'
+  | 'runs.get'
+  | 'runs.compare'
+  | 'runs.setCurrent'
+  | 'predictions.query'
+  | 'suggestions.accept'
+  | 'predict.images'
+  | 'export.start'
+>;
+
+export function trainHandlers(core: Core): TrainHandlers {
+  const cancelKind = (kind: JobKind): { cancelled: boolean } => {
+    const running = core.jobs.list().filter((j) => j.kind === kind && j.status === 'running');
+    return { cancelled: running.map((j) => core.jobs.cancel(j.id)).some(Boolean) };
+  };
+
+  return {
+    'features.start': ({ engine, batchSize, augment }) => {
+      const project = core.requireProject();
+      requireModel(core, project);
+      const job = core.jobs.start('features', (ctx) =>
+        extractFeatures(core, project, ctx, { engine, augment, ...(batchSize !== undefined ? { batchSize } : {}) }),
+      );
+      return { jobId: job.id };
+    },
+    'features.cancel': () => cancelKind('features'),
+
+    'train.start': ({ settings }) => {
+      const project = core.requireProject();
+      requireModel(core, project);
+      const job = core.jobs.start('train', async (ctx) => {
+        const augment = settings.augment ?? false;
+        // One click: features that are missing are computed first, as the job's first phase.
+        await extractFeatures(core, project, ctx, { engine: 'auto', augment }, { labeledOnly: true });
+        ctx.throwIfCancelled();
+        const model = requireModel(core, project);
+        const input: TrainTaskInput = {
+          projectPath: project.path,
+          modelId: model.id,
+          settings: settings as Partial<TrainSettings>,
+        };
+        const out = await core.compute.run<TrainTaskOutput>('train', input, {
+          signal: ctx.signal,
+          onProgress: (p) => ctx.progress({ done: p.done, total: p.total, phase: p.phase ?? 'training', counters: p.counters ?? {} }),
+        });
+        core.events.emit('dataset.changed', { reason: 'labels' });
+        return out;
+      });
+      return { jobId: job.id };
+    },
+    'train.cancel': () => cancelKind('train'),
+
+    'runs.list': () => listRuns(core.requireProject()),
+    'runs.get': ({ id }) => getRun(core.requireProject(), id),
+    'runs.compare': ({ a, b }) => compareRuns(core.requireProject(), a, b),
+    'runs.setCurrent': ({ id }) => setCurrentRun(core.requireProject(), id),
+
+    'predictions.query': (q) => queryPredictions(core.requireProject(), q),
+    'suggestions.accept': ({ minProbability, imageIds, dryRun }) => {
+      const project = core.requireProject();
+      const picks = suggestionsToAccept(project, { minProbability, imageIds });
+      if (dryRun || picks.length === 0) return { accepted: picks.length };
+      acceptInOneStep(project, picks);
+      core.events.emit('dataset.changed', { reason: 'labels', imageIds: picks.map((p) => p.imageId) });
+      return { accepted: picks.length };
+    },
+
+    'predict.images': async ({ paths, images, imagenet, topK }) => {
+      const project = core.requireProject();
+      const model = requireModel(core, project);
+      let head: PredictTaskInput['head'] = null;
+      if (!imagenet) {
+        const runId = currentRunId(project);
+        if (runId === null) {
+          throw new ApiError(
+            'precondition',
+            'There is no trained model yet: train one first, or ask for ImageNet classes (--imagenet).',
+          );
+        }
+        const h = runHead(project, runId);
+        head = { weights: h.weights, bias: h.bias, labels: h.classes.map((c) => c.name), classIds: h.classes.map((c) => c.id) };
+      }
+      const input: PredictTaskInput = {
+        modelPath: core.models.pathFor(model.description.sha256),
+        crop: cropMode(project),
+        items: paths ? paths.map((p) => ({ name: p, path: p })) : images!.map((i) => ({ name: i.name, base64: i.base64 })),
+        topK,
+        head,
+      };
+      return core.compute.run<ImagePrediction[]>('predict', input);
+    },
+
+    'export.start': (args) => {
+      const project = core.requireProject();
+      const job = core.jobs.start('export', (ctx): Promise<ExportReport> => startExport(core, project, args, ctx));
+      return { jobId: job.id };
+    },
+  };
+}
+
+/** Every accepted suggestion, whatever its class, is one history step: one undo takes it back. */
+function acceptInOneStep(project: ProjectStore, picks: { imageId: number; classId: number }[]): void {
+  const db = project.db;
+  db.transaction(() => {
+    const step = beginStep(db, 'accept', `accept ${picks.length} suggestion${picks.length === 1 ? '' : 's'}`);
+    const changed = recordAndApply(
+      db,
+      step,
+      picks.map((p) => [p.imageId, p.classId]),
+      'accepted-suggestion',
+    );
+    endStep(db, step, changed);
+  }).immediate();
+}
+
+async function extractFeatures(
+  core: Core,
+  project: ProjectStore,
+  ctx: JobContext,
+  opts: { engine: FeaturesTaskInput['engine']; augment: boolean; batchSize?: number },
+  scope: { labeledOnly?: boolean } = {},
+): Promise<FeaturesTaskOutput> {
+  const model = requireModel(core, project);
+  const input: FeaturesTaskInput = {
+    projectPath: project.path,
+    modelId: model.id,
+    modelPath: core.models.pathFor(model.description.sha256),
+    engine: opts.engine,
+    augment: opts.augment,
+    crop: cropMode(project),
+    labeledOnly: scope.labeledOnly ?? false,
+    ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+  };
+  const before = featureCounts(project, model.id);
+  ctx.progress({ done: 0, total: before.missing, phase: 'computing features' });
+  const out = await core.compute.run<FeaturesTaskOutput>('features', input, {
+    signal: ctx.signal,
+    onProgress: (p) =>
+      ctx.progress({ done: p.done, total: p.total, phase: p.phase ?? 'computing features', counters: p.counters ?? {} }),
+  });
+  core.engineInUse = out.engineLabel;
+  return out;
+}

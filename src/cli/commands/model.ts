@@ -1,0 +1,256 @@
+import type { ImagePrediction, ModelStatus, RunDetail, SplitMetrics } from '../../api/contract.ts';
+import { formatDuration } from '../progress.ts';
+import {
+  CliUsageError,
+  numberOption,
+  requirePositional,
+  stringOption,
+  table,
+  type CliCommand,
+  type ParsedValues,
+} from '../command.ts';
+import { readFileSync } from 'node:fs';
+
+function describeStatus(s: ModelStatus): string {
+  if (!s.ready) return `Model: not ready. ${s.problem ?? ''}`;
+  const m = s.model!;
+  return [
+    `Model: ${m.name} (sha256 ${m.sha256.slice(0, 12)}…, opset ${m.opset}, ${m.featureDim} features, ${m.numClasses} classes)`,
+    `Engine: ${s.engine ?? 'none'}`,
+    `Features: ${s.features.done}/${s.features.images} images${s.features.failed ? `, ${s.features.failed} failed` : ''}`,
+  ].join('\n');
+}
+
+export const modelCommand: CliCommand = {
+  name: 'model',
+  summary: 'Show, download (--download) or import (--file F) the pretrained model',
+  usage: 'incept model <project> [--download [--url URL --sha256 HEX]] [--file model.onnx] [--json]',
+  options: {
+    download: { type: 'boolean', default: false },
+    file: { type: 'string' },
+    url: { type: 'string' },
+    sha256: { type: 'string' },
+  },
+  run: async (ctx, positionals, values) => {
+    await ctx.openProject(positionals[0]);
+    const file = stringOption(values, 'file');
+    if (file && values.download) throw new CliUsageError('use --download or --file, not both');
+    if (file) {
+      const status = await ctx.call('model.import', { path: file });
+      return { json: status, text: `Imported ${file}.\n${describeStatus(status)}` };
+    }
+    if (values.download) {
+      const url = stringOption(values, 'url');
+      const sha256 = stringOption(values, 'sha256');
+      const { jobId } = await ctx.call('model.download', {
+        ...(url !== undefined ? { url } : {}),
+        ...(sha256 !== undefined ? { sha256 } : {}),
+      });
+      await ctx.waitForJob(jobId);
+    }
+    const status = await ctx.call('model.status', {});
+    return { json: status, text: describeStatus(status) };
+  },
+};
+
+export const embedCommand: CliCommand = {
+  name: 'embed',
+  summary: "Compute every image's feature vector (resumable; only what is missing)",
+  usage: 'incept embed <project> [--engine auto|tfjs-node-gpu|tfjs-node|onnxruntime|wasm] [--batch N] [--augment] [--json]',
+  options: { engine: { type: 'string' }, batch: { type: 'string' }, augment: { type: 'boolean', default: false } },
+  run: async (ctx, positionals, values) => {
+    await ctx.openProject(positionals[0]);
+    const engine = stringOption(values, 'engine') ?? 'auto';
+    const batch = numberOption(values, 'batch');
+    const { jobId } = await ctx.call('features.start', {
+      engine: engine as 'auto',
+      augment: values.augment === true,
+      ...(batch !== undefined ? { batchSize: batch } : {}),
+    });
+    const job = await ctx.waitForJob(jobId);
+    const r = job.result as { computed: number; failed: number; skipped: number; engine: string; seconds: number };
+    const status = await ctx.call('model.status', {});
+    return {
+      json: { ...r, features: status.features },
+      text:
+        `Computed ${r.computed} feature vectors with ${r.engine} in ${formatDuration(r.seconds)}` +
+        `${r.failed ? `; ${r.failed} images failed` : ''}. ${status.features.done}/${status.features.images} images have features.`,
+    };
+  },
+};
+
+function readPaths(positionals: string[], values: ParsedValues): string[] {
+  const fromFile = stringOption(values, 'from');
+  // Long lists come from a file (or stdin as "-"): a huge argv can crash onnxruntime's start.
+  const listed = fromFile
+    ? readFileSync(fromFile === '-' ? 0 : fromFile, 'utf8')
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : [];
+  const paths = [...positionals.slice(1), ...listed];
+  if (paths.length === 0) throw new CliUsageError('give at least one image path (or --from FILE)');
+  return paths;
+}
+
+function describePredictions(list: ImagePrediction[]): string {
+  return list
+    .map((p) =>
+      p.error
+        ? `${p.input}: ${p.error}`
+        : `${p.input}\n${table(p.top.map((t) => ['  ', `${(t.probability * 100).toFixed(1)}%`, t.label]))}`,
+    )
+    .join('\n');
+}
+
+export const predictCommand: CliCommand = {
+  name: 'predict',
+  summary: 'Top-k predictions for images: the current trained model, or ImageNet classes (--imagenet)',
+  usage: 'incept predict <project> IMG... [--imagenet] [--top K] [--from FILE|-] [--json]',
+  options: { imagenet: { type: 'boolean', default: false }, top: { type: 'string' }, from: { type: 'string' } },
+  run: async (ctx, positionals, values) => {
+    await ctx.openProject(positionals[0]);
+    const paths = readPaths(positionals, values);
+    const topK = numberOption(values, 'top') ?? (values.imagenet ? 5 : 3);
+    const results: ImagePrediction[] = [];
+    for (let i = 0; i < paths.length; i += 1000) {
+      results.push(
+        ...(await ctx.call('predict.images', { paths: paths.slice(i, i + 1000), imagenet: values.imagenet === true, topK })),
+      );
+    }
+    return { json: results, text: describePredictions(results) };
+  },
+};
+
+function metricsTable(m: SplitMetrics): string {
+  const rows: (string | number)[][] = [['class', 'precision', 'recall', 'f1', 'support']];
+  for (const c of m.perClass) rows.push([c.name, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), c.support]);
+  return table(rows);
+}
+
+function confusionTable(run: RunDetail, m: SplitMetrics): string {
+  const names = run.classes.map((c) => c.name);
+  const rows: (string | number)[][] = [['true \\ predicted', ...names]];
+  m.confusion.forEach((row, i) => rows.push([names[i] ?? '?', ...row]));
+  return table(rows);
+}
+
+export function describeRun(run: RunDetail): string {
+  const lines = [
+    `Run ${run.id}: ${run.classes.length} classes, ${run.trainCount} training and ${run.validationCount} validation images, ` +
+      `${run.history.length} epochs (best ${run.bestEpoch}) in ${formatDuration(run.durationMs / 1000)}`,
+    `Training accuracy ${(run.trainAccuracy * 100).toFixed(1)}%` +
+      (run.validationAccuracy !== null ? `, validation accuracy ${(run.validationAccuracy * 100).toFixed(1)}%` : ''),
+  ];
+  const m = run.validation ?? run.train;
+  lines.push('', `Per class (${run.validation ? 'validation' : 'training'} images):`, metricsTable(m));
+  lines.push('', 'Confusion matrix:', confusionTable(run, m));
+  for (const f of run.flags) lines.push(`Note: ${f}`);
+  if (run.stale) lines.push('Note: labels changed since this run; train again to use them.');
+  return lines.join('\n');
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Train the final layer on the labeled images and print its metrics',
+  usage: 'incept train <project> [--epochs N --lr X --batch N --l2 X --seed N --augment --optimizer adam|sgd] [--json]',
+  options: {
+    epochs: { type: 'string' },
+    lr: { type: 'string' },
+    batch: { type: 'string' },
+    l2: { type: 'string' },
+    seed: { type: 'string' },
+    patience: { type: 'string' },
+    optimizer: { type: 'string' },
+    augment: { type: 'boolean' },
+  },
+  run: async (ctx, positionals, values) => {
+    await ctx.openProject(positionals[0]);
+    const settings: Record<string, unknown> = {};
+    const num: [string, string][] = [
+      ['epochs', 'epochs'],
+      ['lr', 'learningRate'],
+      ['batch', 'batchSize'],
+      ['l2', 'l2'],
+      ['seed', 'seed'],
+      ['patience', 'patience'],
+    ];
+    for (const [flag, key] of num) {
+      const v = numberOption(values, flag);
+      if (v !== undefined) settings[key] = v;
+    }
+    const optimizer = stringOption(values, 'optimizer');
+    if (optimizer !== undefined) settings.optimizer = optimizer;
+    if (values.augment !== undefined) settings.augment = values.augment;
+    const { jobId } = await ctx.call('train.start', { settings });
+    const job = await ctx.waitForJob(jobId);
+    const run = await ctx.call('runs.get', { id: (job.result as { runId: number }).runId });
+    return { json: run, text: describeRun(run) };
+  },
+};
+
+export const runsCommand: CliCommand = {
+  name: 'runs',
+  summary: 'List training runs (or show one with --show ID)',
+  usage: 'incept runs <project> [--show ID] [--json]',
+  options: { show: { type: 'string' } },
+  run: async (ctx, positionals, values) => {
+    await ctx.openProject(positionals[0]);
+    const show = numberOption(values, 'show');
+    if (show !== undefined) {
+      const run = await ctx.call('runs.get', { id: show });
+      return { json: run, text: describeRun(run) };
+    }
+    const runs = await ctx.call('runs.list', {});
+    if (runs.length === 0) return { json: runs, text: 'No runs yet: "incept train <project>" trains one.' };
+    const rows: (string | number)[][] = [['id', 'created', 'classes', 'train', 'val', 'val acc', '']];
+    for (const r of runs) {
+      rows.push([
+        r.id,
+        r.createdAt.slice(0, 19).replace('T', ' '),
+        r.classes.length,
+        r.trainCount,
+        r.validationCount,
+        r.validationAccuracy === null ? '—' : `${(r.validationAccuracy * 100).toFixed(1)}%`,
+        [r.current ? 'current' : '', r.stale ? 'stale' : ''].filter(Boolean).join(', '),
+      ]);
+    }
+    return { json: runs, text: table(rows) };
+  },
+};
+
+export const exportCommand: CliCommand = {
+  name: 'export',
+  summary: 'Export the current (or a given) run as TensorFlow.js and/or ONNX, self-checked',
+  usage:
+    'incept export <project> --format tfjs|onnx|both --out DIR [--run ID] [--quantize float16|uint8] [--no-preprocessing] [--force] [--json]',
+  options: {
+    format: { type: 'string' },
+    out: { type: 'string' },
+    run: { type: 'string' },
+    quantize: { type: 'string' },
+    'no-preprocessing': { type: 'boolean', default: false },
+    force: { type: 'boolean', default: false },
+  },
+  run: async (ctx, positionals, values) => {
+    await ctx.openProject(positionals[0]);
+    const out = stringOption(values, 'out');
+    if (!out) throw new CliUsageError('--out DIR is required');
+    const runId = numberOption(values, 'run');
+    const { jobId } = await ctx.call('export.start', {
+      out,
+      format: (stringOption(values, 'format') ?? 'both') as 'both',
+      quantize: (stringOption(values, 'quantize') ?? 'none') as 'none',
+      preprocessing: values['no-preprocessing'] !== true,
+      force: values.force === true,
+      ...(runId !== undefined ? { runId } : {}),
+    });
+    const job = await ctx.waitForJob(jobId);
+    const report = job.result as import('../../api/contract.ts').ExportReport;
+    const checks = report.checks.map(
+      (c) =>
+        `${c.format}: ${c.passed ? 'passed' : 'FAILED'} — top-1 agreement ${(c.agreement * 100).toFixed(1)}% on ${c.images} images, max probability difference ${c.maxDiff.toExponential(2)}`,
+    );
+    return { json: report, text: [`Exported run ${report.runId} to ${report.out}`, ...checks].join('\n') };
+  },
+};

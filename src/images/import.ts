@@ -1,0 +1,289 @@
+/**
+ * Import and rescan: walk folders, read each image file's facts, and write them in batches.
+ *
+ * Durability: every batch (BATCH_SIZE files) is one transaction. Cancelling stops at the next
+ * batch boundary: batches already committed stay (each of those images is complete, with its
+ * label), the batch in progress is dropped, and nothing is marked missing. Importing or
+ * rescanning the folder again picks up what was left, because files already known with the
+ * same size and modification time are passed over without being read.
+ */
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, resolve } from 'node:path';
+import type { ImportCounters, ImportResult } from '../api/contract.ts';
+import type { JobContext } from '../jobs/manager.ts';
+import { findOrCreateClass } from '../store/classes.ts';
+import {
+  findImageByHash,
+  findImageByPath,
+  insertImage,
+  labelIfUnlabeled,
+  markMissing,
+  markRootScanned,
+  markSeen,
+  nextScanId,
+  updateImage,
+  type ImageFileRow,
+  type KnownImage,
+} from '../store/image-writes.ts';
+import type { ProjectStore } from '../store/project.ts';
+import { splitFor } from '../store/splits.ts';
+import { describeFsError, inspectFile, type ImageFacts } from './inspect.ts';
+import { walkImages, type WalkEntry } from './walk.ts';
+
+export const BATCH_SIZE = 200;
+/** Lists in the result keep this many entries; the counters stay exact. */
+const REPORT_LIMIT = 500;
+/** dataset.changed at most this often while importing. */
+const CHANGED_EVERY_MS = 500;
+
+export interface ScanRoot {
+  path: string;
+  labelsFromFolders: boolean;
+}
+
+export interface ScanOptions {
+  roots: ScanRoot[];
+  /** Files read at once: stat, read and header parsing overlap on libuv's pool. */
+  parallel?: number;
+  batchSize?: number;
+  /** Folders never to enter (the project's cache). */
+  exclude?: ReadonlySet<string>;
+  /** Told after each committed batch (for dataset.changed). */
+  onCommit?: () => void;
+  /** Test hook: runs after a file is listed and before it is read. */
+  beforeRead?: (path: string) => void | Promise<void>;
+}
+
+type Outcome =
+  | { kind: 'unchanged'; entry: WalkEntry; known: KnownImage }
+  | { kind: 'read'; entry: WalkEntry; known: KnownImage | undefined; row: ImageFileRow };
+
+export function emptyCounters(): ImportCounters {
+  return {
+    seen: 0,
+    imported: 0,
+    skipped: 0,
+    failed: 0,
+    duplicates: 0,
+    unchanged: 0,
+    changed: 0,
+    restored: 0,
+    moved: 0,
+    missing: 0,
+  };
+}
+
+export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx: JobContext): Promise<ImportResult> {
+  const db = project.db;
+  const parallel = opts.parallel ?? Math.max(4, availableParallelism() * 2);
+  const batchSize = opts.batchSize ?? BATCH_SIZE;
+  const seed = project.setting('split_seed') ?? '0';
+  const counters = emptyCounters();
+  const exclude = opts.exclude ?? new Set([project.cacheDir]);
+  const result: ImportResult = {
+    roots: opts.roots.map((r) => r.path),
+    counters,
+    failures: [],
+    skippedFiles: [],
+    duplicateFiles: [],
+    truncated: false,
+  };
+  const note = <T>(list: T[], item: T): void => {
+    if (list.length < REPORT_LIMIT) list.push(item);
+    else result.truncated = true;
+  };
+  const classIds = new Map<string, number>();
+  let lastChanged = 0;
+  let total = 0;
+
+  const progress = (phase: string): void =>
+    ctx.progress({ done: counters.seen, total, phase, counters: { ...counters } });
+
+  // A first pass counts the files so that progress has a total and an ETA; listing folders
+  // costs little next to reading every file.
+  for (const root of opts.roots) {
+    ctx.throwIfCancelled();
+    progress(`counting files in ${root.path}`);
+    try {
+      for await (const _ of walkImages(root.path, { skipped: () => {}, folderFailed: () => {} }, ctx.signal, exclude)) {
+        total++;
+        if (total % 1000 === 0) progress(`counting files in ${root.path}`);
+      }
+    } catch {
+      // The root itself is unreadable: the scan below reports it.
+    }
+  }
+  ctx.throwIfCancelled();
+
+  const classFor = (root: ScanRoot, entry: WalkEntry): number | null => {
+    if (!root.labelsFromFolders || entry.topFolder === null) return null;
+    let id = classIds.get(entry.topFolder);
+    if (id === undefined) {
+      id = findOrCreateClass(db, entry.topFolder).id;
+      classIds.set(entry.topFolder, id);
+    }
+    return id;
+  };
+
+  const commit = (root: ScanRoot, scanId: number, outcomes: Outcome[]): void => {
+    db.transaction(() => {
+      for (const o of outcomes) apply(root, scanId, o);
+    }).immediate();
+    const now = Date.now();
+    if (now - lastChanged >= CHANGED_EVERY_MS) {
+      lastChanged = now;
+      opts.onCommit?.();
+    }
+  };
+
+  const apply = (root: ScanRoot, scanId: number, o: Outcome): void => {
+    if (o.kind === 'unchanged') {
+      markSeen(db, o.known.id, scanId);
+      counters.unchanged++;
+      const cls = classFor(root, o.entry);
+      if (cls !== null) labelIfUnlabeled(db, o.known.id, cls);
+      return;
+    }
+    const { row, known, entry } = o;
+    const failed = (): void => {
+      counters.failed++;
+      note(result.failures, { path: row.path, reason: row.error ?? 'unreadable' });
+    };
+    let id: number;
+    if (known) {
+      updateImage(db, known.id, row, scanId);
+      id = known.id;
+      if (row.status === 'unreadable') failed();
+      else if (known.status === 'missing') counters.restored++;
+      else if (known.hash !== row.hash) counters.changed++;
+      else counters.unchanged++;
+    } else {
+      const twin = row.status === 'ok' && row.hash ? findImageByHash(db, row.hash) : undefined;
+      if (twin && (twin.status === 'missing' || !existsSync(twin.path))) {
+        // The same bytes under a new path, and the old path is gone: the file was moved.
+        // Keep the row (and its label), at its new place.
+        updateImage(db, twin.id, row, scanId);
+        counters.moved++;
+        return;
+      }
+      if (twin) {
+        counters.duplicates++;
+        note(result.duplicateFiles, { path: row.path, duplicateOf: twin.path });
+        return;
+      }
+      id = insertImage(db, row, scanId);
+      if (row.status === 'ok') counters.imported++;
+      else failed();
+    }
+    const cls = classFor(root, entry);
+    if (cls !== null) labelIfUnlabeled(db, id, cls);
+  };
+
+  const read = async (entry: WalkEntry, known: KnownImage | undefined): Promise<Outcome> => {
+    await opts.beforeRead?.(entry.path);
+    let size = 0;
+    let mtimeMs = 0;
+    let facts: ImageFacts;
+    try {
+      const s = await stat(entry.path);
+      size = s.size;
+      mtimeMs = s.mtimeMs;
+      if (known && known.status !== 'missing' && known.bytes === size && known.mtime_ms === mtimeMs) {
+        return { kind: 'unchanged', entry, known };
+      }
+      facts = await inspectFile(entry.path, size);
+    } catch (err) {
+      facts = { status: 'unreadable', hash: null, width: null, height: null, format: null, error: describeFsError(err) };
+    }
+    return {
+      kind: 'read',
+      entry,
+      known,
+      row: {
+        path: entry.path,
+        name: entry.name,
+        hash: facts.hash,
+        bytes: size,
+        mtimeMs,
+        width: facts.width,
+        height: facts.height,
+        format: facts.format,
+        status: facts.status,
+        error: facts.error,
+        split: splitFor(seed, facts.hash ?? `path:${entry.path}`),
+      },
+    };
+  };
+
+  for (const root of opts.roots) {
+    const scanId = nextScanId(db);
+    const unlisted: string[] = [];
+    let rootGone = false;
+    const reporter = {
+      skipped: (path: string, reason: string) => {
+        counters.skipped++;
+        note(result.skippedFiles, { path, reason });
+      },
+      folderFailed: (path: string, reason: string) => {
+        counters.skipped++;
+        unlisted.push(path);
+        note(result.skippedFiles, { path, reason });
+      },
+    };
+    const inFlight = new Set<Promise<void>>();
+    let batch: Outcome[] = [];
+    let failure: unknown = null;
+    const phase = `reading ${root.path}`;
+    progress(phase);
+    try {
+      for await (const entry of walkImages(root.path, reporter, ctx.signal, exclude)) {
+        if (ctx.signal.aborted || failure) break;
+        counters.seen++;
+        const known = findImageByPath(db, entry.path);
+        const task = read(entry, known).then(
+          (o) => void batch.push(o),
+          (err: unknown) => void (failure ??= err),
+        );
+        inFlight.add(task);
+        void task.finally(() => inFlight.delete(task));
+        if (inFlight.size >= parallel) await Promise.race(inFlight);
+        if (batch.length >= batchSize && !ctx.signal.aborted) {
+          const full = batch;
+          batch = [];
+          commit(root, scanId, full);
+          progress(phase);
+        }
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') rootGone = true;
+      else failure ??= err;
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    // A cancelled scan drops the batch in progress and marks nothing missing (see above).
+    ctx.throwIfCancelled();
+    if (batch.length) commit(root, scanId, batch);
+    db.transaction(() => {
+      counters.missing += markMissing(db, root.path, scanId, unlisted);
+      markRootScanned(db, root.path);
+    })();
+    if (rootGone) {
+      note(result.skippedFiles, { path: root.path, reason: 'the folder does not exist any more' });
+    }
+    progress(phase);
+  }
+  opts.onCommit?.();
+  return result;
+}
+
+/** An absolute, normalised folder path for import roots (so rescans find the same rows). */
+export function normalizeFolder(path: string): string {
+  return resolve(path);
+}
+
+export function describeRoot(path: string): string {
+  return basename(path) || path;
+}

@@ -1,0 +1,91 @@
+/**
+ * Export as the compute worker runs it: the run's head, the model file, and validation images
+ * with the probabilities the app itself gives them (cached features → head), which the
+ * exporter's self-check must reproduce through the exported files.
+ */
+import { readFile } from 'node:fs/promises';
+import type { ExportReport, Split, SplitMetrics, TrainSettings } from '../api/contract.ts';
+import { exportModel } from '../export/export-model.ts';
+import { readVector } from '../store/models.ts';
+import { ProjectStore } from '../store/project.ts';
+import { runHead } from '../store/runs.ts';
+import type { TaskHooks } from './compute-tasks.ts';
+import { headProbabilities } from './head-math.ts';
+
+export interface ExportTaskInput {
+  projectPath: string;
+  runId: number;
+  modelId: number;
+  modelPath: string;
+  modelSha256: string;
+  formats: ('tfjs' | 'onnx')[];
+  quantize: 'none' | 'float16' | 'uint8';
+  preprocessing: boolean;
+  out: string;
+  force: boolean;
+  appVersion: string;
+  crop: 'center' | 'squash';
+  warnings: string[];
+  maxCheckImages: number;
+}
+
+export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): Promise<ExportReport> {
+  const project = ProjectStore.open(input.projectPath);
+  let exportInput: Parameters<typeof exportModel>[0];
+  try {
+    const db = project.db;
+    const head = runHead(project, input.runId);
+    const row = db.prepare('SELECT settings, metrics, label_snapshot FROM runs WHERE id = ?').get(input.runId) as {
+      settings: string;
+      metrics: string;
+      label_snapshot: Buffer;
+    };
+    const snapshot = JSON.parse(row.label_snapshot.toString('utf8')) as [number, number, Split][];
+    const metrics = JSON.parse(row.metrics) as { validation: SplitMetrics | null };
+    // Check on held-out images first; a project without any falls back to training images.
+    const ordered = [...snapshot.filter((s) => s[2] === 'validation'), ...snapshot.filter((s) => s[2] !== 'validation')];
+    const lookup = db.prepare(
+      `SELECT i.path, f.vector FROM images i JOIN features f ON f.model_id = ? AND f.variant = 0 AND f.hash = i.hash
+       WHERE i.id = ? AND i.status = 'ok'`,
+    );
+    const checkImages: { path: string; expected: Float32Array }[] = [];
+    for (const [imageId] of ordered) {
+      if (checkImages.length >= input.maxCheckImages) break;
+      const r = lookup.get(input.modelId, imageId) as { path: string; vector: Buffer } | undefined;
+      if (!r) continue;
+      checkImages.push({
+        path: r.path,
+        expected: Float32Array.from(headProbabilities(head.weights, head.bias, readVector(r.vector))),
+      });
+    }
+    const counts = new Map<number, number>();
+    for (const [, classId] of snapshot) counts.set(classId, (counts.get(classId) ?? 0) + 1);
+    exportInput = {
+      modelBytes: new Uint8Array(await readFile(input.modelPath)),
+      modelSha256: input.modelSha256,
+      head: { weights: head.weights, bias: head.bias },
+      labels: head.classes.map((c) => c.name),
+      formats: input.formats,
+      quantize: input.quantize,
+      preprocessing: input.preprocessing,
+      out: input.out,
+      force: input.force,
+      metadata: {
+        runId: input.runId,
+        settings: JSON.parse(row.settings) as TrainSettings,
+        validation: metrics.validation,
+        classCounts: head.classes.map((c) => ({ name: c.name, count: counts.get(c.id) ?? 0 })),
+        appVersion: input.appVersion,
+        cropMode: input.crop,
+      },
+      checkImages,
+    };
+  } finally {
+    project.close();
+  }
+  const report = await exportModel(exportInput, {
+    signal: hooks.signal,
+    progress: (done, total, phase) => hooks.progress({ done, total, phase }),
+  });
+  return { ...report, warnings: [...(report.warnings ?? []), ...input.warnings] };
+}

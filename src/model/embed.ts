@@ -1,0 +1,78 @@
+/**
+ * Images → features in batches, with decoding pipelined against inference: while the engine runs
+ * batch k, sharp (on libuv's thread pool) is already decoding batch k+1.
+ */
+import { ModelError, errorMessage } from './errors.ts';
+import type { Engine } from './engines/types.ts';
+import { IMAGE_VALUES } from './engines/types.ts';
+import { decodeRgb224, toModelInput, type CropMode, type ImageSource } from './preprocess.ts';
+
+export interface EmbedOptions {
+  /** Images per engine call. Default 8. */
+  batchSize?: number;
+  crop?: CropMode;
+  /** Also return class probabilities (one pass; costs nothing extra on onnxruntime). */
+  probabilities?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface EmbeddedBatch {
+  /** Indices (into the inputs) of the images in `features`, in order. */
+  indices: number[];
+  /** indices.length × featureSize */
+  features: Float32Array;
+  probabilities?: Float32Array;
+  /** Images that could not be decoded; the rest of the batch is still embedded. */
+  errors: { index: number; error: ModelError }[];
+}
+
+interface PreparedBatch {
+  indices: number[];
+  input: Float32Array;
+  errors: { index: number; error: ModelError }[];
+}
+
+async function prepare(inputs: readonly ImageSource[], start: number, end: number, crop: CropMode): Promise<PreparedBatch> {
+  const settled = await Promise.allSettled(inputs.slice(start, end).map((src) => decodeRgb224(src, { crop })));
+  const indices: number[] = [];
+  const errors: PreparedBatch['errors'] = [];
+  const input = new Float32Array(settled.filter((s) => s.status === 'fulfilled').length * IMAGE_VALUES);
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') {
+      toModelInput(s.value, input, indices.length * IMAGE_VALUES);
+      indices.push(start + i);
+    } else {
+      const error =
+        s.reason instanceof ModelError ? s.reason : new ModelError('image_decode', errorMessage(s.reason), { cause: s.reason });
+      errors.push({ index: start + i, error });
+    }
+  });
+  return { indices, input, errors };
+}
+
+export async function* embedImages(
+  engine: Engine,
+  inputs: readonly ImageSource[],
+  opts: EmbedOptions = {},
+): AsyncGenerator<EmbeddedBatch> {
+  const batchSize = Math.max(1, opts.batchSize ?? 8);
+  const crop = opts.crop ?? 'center';
+  const batchAt = (start: number) => prepare(inputs, start, Math.min(start + batchSize, inputs.length), crop);
+  let next: Promise<PreparedBatch> | null = inputs.length > 0 ? batchAt(0) : null;
+  for (let start = 0; next; start += batchSize) {
+    if (opts.signal?.aborted) throw new ModelError('cancelled', 'Embedding was cancelled.');
+    const batch: PreparedBatch = await next;
+    next = start + batchSize < inputs.length ? batchAt(start + batchSize) : null;
+    const n = batch.indices.length;
+    if (n === 0) {
+      yield { indices: [], features: new Float32Array(0), errors: batch.errors };
+      continue;
+    }
+    if (opts.probabilities) {
+      const out = await engine.infer(batch.input, n);
+      yield { indices: batch.indices, features: out.features, probabilities: out.probabilities, errors: batch.errors };
+    } else {
+      yield { indices: batch.indices, features: await engine.features(batch.input, n), errors: batch.errors };
+    }
+  }
+}

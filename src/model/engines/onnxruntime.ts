@@ -1,0 +1,157 @@
+/**
+ * onnxruntime-node running the original ONNX graph (rewritten only to expose the classifier's input
+ * and to free the batch dimension), so it doubles as the reference the tfjs executor is checked
+ * against.
+ *
+ * Known trap: onnxruntime-node 1.30 segfaults inside InferenceSession.create when the process
+ * argv is very long (~37 KB). Keep command lines short in processes that load it.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import type * as Ort from 'onnxruntime-node';
+import { ModelError, errorMessage } from '../errors.ts';
+import type { ModelAnalysis } from '../graph/analyze.ts';
+import type { OnnxModel } from '../onnx/read.ts';
+import { prepareForOnnxRuntime } from '../onnx/rewrite.ts';
+import { IMAGE_VALUES, checkInput, softmaxRows, type Engine, type EngineOutputs } from './types.ts';
+
+const require = createRequire(import.meta.url);
+let ortPromise: Promise<typeof Ort> | null = null;
+
+/** Loads onnxruntime-node once (a native addon: loading can fail on unsupported platforms). */
+export function loadOrt(): Promise<typeof Ort> {
+  ortPromise ??= import('onnxruntime-node').then((m) => ((m as { default?: typeof Ort }).default ?? m) as typeof Ort);
+  return ortPromise;
+}
+
+export async function probeOnnxRuntime(): Promise<{ available: boolean; reason?: string }> {
+  try {
+    const ort = await loadOrt();
+    const backends = ort.listSupportedBackends();
+    if (!backends.some((b) => b.name === 'cpu')) return { available: false, reason: 'no CPU execution provider' };
+    return { available: true };
+  } catch (err) {
+    return { available: false, reason: `onnxruntime-node failed to load: ${errorMessage(err)}` };
+  }
+}
+
+/**
+ * The CUDA provider ships separately from onnxruntime-node's npm package; only try it when its
+ * library is actually next to the binding (INCEPT_ORT_CUDA=0 turns it off, =1 forces a try).
+ */
+function cudaCandidate(ort: typeof Ort): boolean {
+  const env = process.env.INCEPT_ORT_CUDA;
+  if (env === '0') return false;
+  if (!ort.listSupportedBackends().some((b) => b.name === 'cuda')) return false;
+  if (env === '1') return true;
+  try {
+    const root = dirname(require.resolve('onnxruntime-node/package.json'));
+    const dir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(dir, lib));
+  } catch {
+    return false;
+  }
+}
+
+/** NHWC [n, 224, 224, 3] → NCHW [n, 3, 224, 224]. */
+export function nhwcToNchw(input: Float32Array, n: number): Float32Array {
+  const hw = 224 * 224;
+  const out = new Float32Array(input.length);
+  for (let b = 0; b < n; b++) {
+    const base = b * IMAGE_VALUES;
+    for (let p = 0; p < hw; p++) {
+      const src = base + p * 3;
+      out[base + p] = input[src] as number;
+      out[base + hw + p] = input[src + 1] as number;
+      out[base + 2 * hw + p] = input[src + 2] as number;
+    }
+  }
+  return out;
+}
+
+export interface OnnxRuntimeEngine extends Engine {
+  /** Why CUDA was not used, when it was tried and failed. */
+  readonly warnings: string[];
+}
+
+export async function createOnnxRuntimeEngine(
+  model: OnnxModel,
+  analysis: ModelAnalysis,
+  opts: { threads?: number } = {},
+): Promise<OnnxRuntimeEngine> {
+  const ort = await loadOrt();
+  const prepared = prepareForOnnxRuntime(model, analysis);
+  const base: Ort.InferenceSession.SessionOptions = {
+    intraOpNumThreads: opts.threads ?? availableParallelism(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  };
+  const warnings: string[] = [];
+  let session: Ort.InferenceSession | null = null;
+  let device = 'CPU';
+  if (cudaCandidate(ort)) {
+    try {
+      session = await ort.InferenceSession.create(prepared.bytes, { ...base, executionProviders: ['cuda'] });
+      device = 'CUDA';
+    } catch (err) {
+      warnings.push(`onnxruntime CUDA execution provider failed, using the CPU: ${errorMessage(err)}`);
+    }
+  }
+  try {
+    session ??= await ort.InferenceSession.create(prepared.bytes, { ...base, executionProviders: ['cpu'] });
+  } catch (err) {
+    throw new ModelError('engine_unavailable', `onnxruntime could not load the model: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+  const sess = session;
+  const { inputName, featureTensor, outputName, featureSize, numClasses, outputIsLogits } = analysis;
+
+  const runBatch = async (nchw: Float32Array, n: number, fetchScores: boolean) => {
+    const feeds = { [inputName]: new ort.Tensor('float32', nchw, [n, 3, 224, 224]) };
+    const out = await sess.run(feeds, fetchScores ? [featureTensor, outputName] : [featureTensor]);
+    const features = out[featureTensor]!.data as Float32Array;
+    const scores = fetchScores ? (out[outputName]!.data as Float32Array) : undefined;
+    return { features, scores };
+  };
+
+  const run = async (input: Float32Array, n: number, fetchScores: boolean) => {
+    checkInput(input, n);
+    const nchw = nhwcToNchw(input, n);
+    let features: Float32Array;
+    let scores: Float32Array | undefined;
+    if (prepared.dynamicBatch) {
+      ({ features, scores } = await runBatch(nchw, n, fetchScores));
+    } else {
+      features = new Float32Array(n * featureSize);
+      scores = fetchScores ? new Float32Array(n * numClasses) : undefined;
+      for (let b = 0; b < n; b++) {
+        const r = await runBatch(nchw.subarray(b * IMAGE_VALUES, (b + 1) * IMAGE_VALUES), 1, fetchScores);
+        features.set(r.features, b * featureSize);
+        if (scores && r.scores) scores.set(r.scores, b * numClasses);
+      }
+    }
+    const probabilities = scores && outputIsLogits ? softmaxRows(scores, numClasses) : scores;
+    return { features, probabilities };
+  };
+
+  return {
+    name: 'onnxruntime',
+    label: `onnxruntime (${device})`,
+    featureSize,
+    numClasses,
+    warnings,
+    features: async (input, n) => (await run(input, n, false)).features,
+    probabilities: async (input, n) => (await run(input, n, true)).probabilities!,
+    infer: async (input, n): Promise<EngineOutputs> => {
+      const r = await run(input, n, true);
+      return { features: r.features, probabilities: r.probabilities! };
+    },
+    dispose: () => sess.release(),
+  };
+}

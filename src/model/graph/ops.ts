@@ -1,0 +1,18 @@
+/** Kernels of every op family, keyed by ONNX op type. */
+import { activationOps } from './activation.ts';
+import { basicMathOps } from './basic_math.ts';
+import { convOps } from './conv.ts';
+import { normalizationOps } from './normalization.ts';
+import { poolOps } from './pool.ts';
+import { shapeOps } from './shape.ts';
+import type { OpFamily } from './op-table.ts';
+import type { OpImpl } from './types.ts';
+
+export const OP_FAMILIES: Readonly<Record<OpFamily, Record<string, OpImpl>>> = {
+  conv: convOps,
+  pool: poolOps,
+  normalization: normalizationOps,
+  basic_math: basicMathOps,
+  shape: shapeOps,
+  activation: activationOps,
+};

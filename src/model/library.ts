@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { ModelDescription } from '../api/contract.ts';
+import { ModelError } from './errors.ts';
+import { analyzeModel } from './graph/analyze.ts';
+import { decodeModel } from './onnx/read.ts';
+
+/**
+ * Pretrained model files live in the app's data folder under their sha256, shared by every
+ * project; a project records which one it uses. Nothing is used before it has been checked.
+ */
+export class ModelLibrary {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  pathFor(sha256: string): string {
+    return join(this.dir, `${sha256}.onnx`);
+  }
+
+  has(sha256: string): boolean {
+    return existsSync(this.pathFor(sha256));
+  }
+
+  /** Checks a local .onnx file and copies it into the library (atomically). */
+  async importFile(source: string): Promise<ModelDescription> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(source);
+    } catch (err) {
+      throw new ModelError('not_found', `Cannot read the model file ${source}: ${(err as Error).message}`);
+    }
+    const description = describeModel(bytes, basename(source), 'file');
+    const target = this.pathFor(description.sha256);
+    if (!existsSync(target)) {
+      mkdirSync(this.dir, { recursive: true });
+      const tmp = `${target}.${process.pid}.tmp`;
+      try {
+        await copyFile(source, tmp);
+        await rename(tmp, target);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    }
+    return description;
+  }
+
+  /** Adopts a file that was downloaded (and hash-checked) straight into the library. */
+  async adoptDownloaded(path: string, name: string): Promise<ModelDescription> {
+    const bytes = await readFile(path);
+    const description = describeModel(bytes, name, 'download');
+    const target = this.pathFor(description.sha256);
+    if (path !== target) await rename(path, target);
+    return description;
+  }
+
+  /** Reads a library file back, re-checking its hash so a damaged file is never used. */
+  async load(sha256: string): Promise<Uint8Array> {
+    const path = this.pathFor(sha256);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      throw new ModelError(
+        'not_found',
+        `The project's model file (${sha256.slice(0, 12)}…) is missing from ${this.dir}. Download the model again or import the .onnx file.`,
+      );
+    }
+    if (sha256Hex(bytes) !== sha256) {
+      throw new ModelError(
+        'checksum_mismatch',
+        `The model file ${path} is damaged (its sha256 changed). Download it again or import the .onnx file.`,
+      );
+    }
+    return bytes;
+  }
+
+  /** Describes a library file (re-checking it) without the async read. */
+  describeSync(sha256: string, name: string, source: 'download' | 'file'): ModelDescription {
+    const bytes = readFileSync(this.pathFor(sha256));
+    if (sha256Hex(bytes) !== sha256) {
+      throw new ModelError('checksum_mismatch', `The model file ${this.pathFor(sha256)} is damaged.`);
+    }
+    return describeModel(bytes, name, source);
+  }
+
+  async size(sha256: string): Promise<number> {
+    return (await stat(this.pathFor(sha256))).size;
+  }
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Validates ONNX bytes as a GoogLeNet-like classifier Incept can fine-tune. */
+export function describeModel(bytes: Uint8Array, name: string, source: 'download' | 'file'): ModelDescription {
+  const analysis = analyzeModel(decodeModel(bytes, name));
+  return {
+    sha256: sha256Hex(bytes),
+    name,
+    source,
+    bytes: bytes.length,
+    opset: analysis.opset,
+    featureDim: analysis.featureSize,
+    numClasses: analysis.numClasses,
+    inputName: analysis.inputName,
+    featureTensor: analysis.featureTensor,
+    classifierNode: analysis.classifierNode,
+  };
+}
