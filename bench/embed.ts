@@ -63,7 +63,9 @@ async function makeJpegs(dir: string, count: number, width: number, height: numb
       }
     }
     const path = join(dir, `img-${i}.jpg`);
-    await sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path);
+    await sharp(raw, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(path);
     paths.push(path);
   }
   return paths;

@@ -49,6 +49,17 @@ export function startComputeHost(transport: HostTransport, core: Core = new Core
       await core.dispose();
     })());
 
+  /** Runs one request; whatever it throws goes back as the API's `{ code, message }`. */
+  const answer = async (id: number, work: () => Promise<FromCompute>): Promise<void> => {
+    let reply: FromCompute;
+    try {
+      reply = await work();
+    } catch (err) {
+      reply = { type: 'error', id, error: ApiError.from(err).toJSON() };
+    }
+    send(reply);
+  };
+
   transport.onMessage((raw) => {
     const msg = parseToCompute(raw);
     if (!msg) {
@@ -57,19 +68,17 @@ export function startComputeHost(transport: HostTransport, core: Core = new Core
     }
     switch (msg.type) {
       case 'call':
-        dispatch(msg.method, msg.args).then(
-          (result) => send({ type: 'result', id: msg.id, result: result ?? null }),
-          (err: unknown) => send({ type: 'error', id: msg.id, error: ApiError.from(err).toJSON() }),
-        );
+        void answer(msg.id, async () => ({
+          type: 'result',
+          id: msg.id,
+          result: (await dispatch(msg.method, msg.args)) ?? null,
+        }));
         return;
       case 'image':
-        (async () => {
+        void answer(msg.id, async () => {
           const image = await resolveImageRequest(core.requireProject(), msg.rest);
-          return { contentType: image.contentType, body: exactBytes(image.body) };
-        })().then(
-          (image) => send({ type: 'image', id: msg.id, ...image }),
-          (err: unknown) => send({ type: 'error', id: msg.id, error: ApiError.from(err).toJSON() }),
-        );
+          return { type: 'image', id: msg.id, contentType: image.contentType, body: exactBytes(image.body) };
+        });
         return;
       case 'shutdown':
         void dispose().finally(() => process.exit(0));
@@ -146,18 +155,18 @@ export async function connectTransport(): Promise<HostTransport | null> {
   return null;
 }
 
+async function main(): Promise<void> {
+  const transport = await connectTransport();
+  if (!transport) {
+    console.error(`compute host: ${COMPUTE_HOST_ENV}=1 but no parent to talk to`);
+    process.exit(1);
+  }
+  startComputeHost(transport);
+}
+
 if (process.env[COMPUTE_HOST_ENV] === '1') {
-  connectTransport().then(
-    (transport) => {
-      if (!transport) {
-        console.error(`compute host: ${COMPUTE_HOST_ENV}=1 but no parent to talk to`);
-        process.exit(1);
-      }
-      startComputeHost(transport);
-    },
-    (err: unknown) => {
-      console.error('compute host failed to start:', err);
-      process.exit(1);
-    },
-  );
+  main().catch((err: unknown) => {
+    console.error('compute host failed to start:', err);
+    process.exit(1);
+  });
 }

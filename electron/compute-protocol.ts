@@ -51,7 +51,9 @@ export function parseToCompute(msg: unknown): ToCompute | null {
         ? { type: 'call', id: msg.id, method: msg.method, args: msg.args }
         : null;
     case 'image':
-      return isId(msg.id) && typeof msg.rest === 'string' ? { type: 'image', id: msg.id, rest: msg.rest } : null;
+      return isId(msg.id) && typeof msg.rest === 'string'
+        ? { type: 'image', id: msg.id, rest: msg.rest }
+        : null;
     case 'shutdown':
       return { type: 'shutdown' };
     default:
@@ -68,7 +70,9 @@ export function parseFromCompute(msg: unknown): FromCompute | null {
     case 'result':
       return isId(msg.id) ? { type: 'result', id: msg.id, result: msg.result } : null;
     case 'error':
-      return isId(msg.id) && isApiErrorShape(msg.error) ? { type: 'error', id: msg.id, error: msg.error } : null;
+      return isId(msg.id) && isApiErrorShape(msg.error)
+        ? { type: 'error', id: msg.id, error: msg.error }
+        : null;
     case 'image':
       return isId(msg.id) && typeof msg.contentType === 'string' && msg.body instanceof Uint8Array
         ? { type: 'image', id: msg.id, contentType: msg.contentType, body: msg.body }

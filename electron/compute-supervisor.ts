@@ -157,7 +157,7 @@ export class ComputeSupervisor {
   #launch(reopen: string | null): Promise<ComputeConnection> {
     this.#opts.onStatus?.({ state: 'starting' });
     let resolveEnded!: () => void;
-    this.#ended = new Promise((r) => (resolveEnded = r));
+    this.#ended = new Promise((resolve) => (resolveEnded = resolve));
     const conn = this.#opts.spawn();
     return new Promise<ComputeConnection>((resolve, reject) => {
       let ready = false;
@@ -173,7 +173,8 @@ export class ComputeSupervisor {
       conn.onMessage((raw) => {
         const msg = parseFromCompute(raw);
         if (!msg) return;
-        if (msg.type === 'ready' && !ready) {
+        if (msg.type === 'ready') {
+          if (ready) return;
           ready = true;
           clearTimeout(timer);
           this.#conn = conn;
@@ -220,7 +221,9 @@ export class ComputeSupervisor {
         conn.post(make(id));
       } catch (err) {
         this.#pending.delete(id);
-        reject(new ApiError('unavailable', `The compute process is not reachable: ${(err as Error).message}`));
+        reject(
+          new ApiError('unavailable', `The compute process is not reachable: ${(err as Error).message}`),
+        );
       }
     });
   }
@@ -269,7 +272,10 @@ export class ComputeSupervisor {
     if (!restarting) {
       this.#setReady(
         Promise.reject(
-          new ApiError('unavailable', `The compute process keeps stopping (${reason}). Quit and start Incept again.`),
+          new ApiError(
+            'unavailable',
+            `The compute process keeps stopping (${reason}). Quit and start Incept again.`,
+          ),
         ),
       );
       return;
@@ -277,7 +283,9 @@ export class ComputeSupervisor {
     this.#restarts += 1;
     const reopen = this.#projectPath;
     this.#setReady(
-      new Promise<void>((r) => setTimeout(r, this.#opts.restartDelayMs)).then(() => this.#launch(reopen)),
+      new Promise<void>((resolve) => setTimeout(resolve, this.#opts.restartDelayMs)).then(() =>
+        this.#launch(reopen),
+      ),
     );
   }
 

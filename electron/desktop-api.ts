@@ -1,11 +1,11 @@
 /**
  * The desktop-only surface the preload exposes as `window.inceptDesktop`, beside the API
  * (`window.incept`): native dialogs, "reveal in file manager", menu commands and the compute
- * process's status. Types, channel names and argument schemas; no Electron, no DOM.
+ * process's status. Types and channel names only: no Electron, no DOM, no zod (the preload
+ * bundles this file). Argument schemas are in desktop-args.ts.
  *
  * The renderer may import the types: `import type { DesktopApi } from '../../../electron/desktop-api.ts'`.
  */
-import { z } from 'zod';
 import type { ComputeStatus } from './compute-protocol.ts';
 
 export type { ComputeStatus };
@@ -15,6 +15,7 @@ export const DESKTOP_CHANNELS = {
   openProject: 'desktop:dialogs:open-project',
   newProject: 'desktop:dialogs:new-project',
   chooseFolder: 'desktop:dialogs:choose-folder',
+  chooseFile: 'desktop:dialogs:choose-file',
   reveal: 'desktop:shell:reveal',
   /** main → renderer: `{ event, payload }` for every API event. */
   apiEvent: 'api:event',
@@ -28,20 +29,8 @@ export type DesktopInvokeChannel =
   | typeof DESKTOP_CHANNELS.openProject
   | typeof DESKTOP_CHANNELS.newProject
   | typeof DESKTOP_CHANNELS.chooseFolder
+  | typeof DESKTOP_CHANNELS.chooseFile
   | typeof DESKTOP_CHANNELS.reveal;
-
-const FilePath = z.string().min(1).max(4096);
-
-export const desktopArgs = {
-  [DESKTOP_CHANNELS.openProject]: z.object({}).strict(),
-  [DESKTOP_CHANNELS.newProject]: z.object({ defaultName: z.string().max(200).optional() }).strict(),
-  [DESKTOP_CHANNELS.chooseFolder]: z
-    .object({ purpose: z.enum(['import', 'export']).default('import'), title: z.string().max(200).optional() })
-    .strict(),
-  [DESKTOP_CHANNELS.reveal]: z.object({ path: FilePath }).strict(),
-} as const satisfies Record<DesktopInvokeChannel, z.ZodType>;
-
-export type DesktopArgs<C extends DesktopInvokeChannel> = z.output<(typeof desktopArgs)[C]>;
 
 /** Menu items that the page acts on; New/Open project are handled by main itself. */
 export type MenuCommand =
@@ -61,7 +50,9 @@ export function parseMenuCommand(value: unknown): MenuCommand | null {
       return { command: v.command };
     case 'import.folder':
     case 'export.model':
-      return typeof v.folder === 'string' && v.folder.length > 0 ? { command: v.command, folder: v.folder } : null;
+      return typeof v.folder === 'string' && v.folder.length > 0
+        ? { command: v.command, folder: v.folder }
+        : null;
     default:
       return null;
   }
@@ -76,6 +67,8 @@ export interface DesktopApi {
     newProject(opts?: { defaultName?: string }): Promise<string | null>;
     /** Native folder picker; the chosen folder, or null. */
     chooseFolder(opts?: { purpose?: 'import' | 'export'; title?: string }): Promise<string | null>;
+    /** Native file picker (a model's .onnx, a labels CSV); the chosen file, or null. */
+    chooseFile(opts?: { title?: string; extensions?: string[] }): Promise<string | null>;
   };
   /** Shows a file or folder in Finder / Explorer / the file manager. */
   revealInFolder(path: string): Promise<void>;

@@ -35,7 +35,9 @@ export function imageRequestFromUrl(rawUrl: string): string {
 }
 
 /** The `incept-img:` protocol handler. Failures answer with the API's status code and message. */
-export function createImageProtocolHandler(fetchImage: ImageFetcher): (request: Request) => Promise<Response> {
+export function createImageProtocolHandler(
+  fetchImage: ImageFetcher,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     try {
       if (request.method !== 'GET' && request.method !== 'HEAD')

@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import type { MethodName } from '../src/api/contract.ts';
 import { assertMethod, parseArgs } from '../src/api/dispatch.ts';
 import { ApiError, type ApiErrorShape } from '../src/api/errors.ts';
-import { desktopArgs, type DesktopArgs, type DesktopInvokeChannel } from './desktop-api.ts';
+import type { DesktopInvokeChannel } from './desktop-api.ts';
+import { desktopArgs, type DesktopArgs } from './desktop-args.ts';
 import { isTrustedSender } from './security.ts';
 
 export type IpcReply = { ok: true; result: unknown } | { ok: false; error: ApiErrorShape };
@@ -59,11 +60,16 @@ export type DesktopHandlers = {
 
 /** The same checks for the desktop channels (dialogs, reveal). */
 export function createDesktopRouter(handlers: DesktopHandlers) {
-  return <C extends DesktopInvokeChannel>(channel: C, rawArgs: unknown, sender: SenderInfo): Promise<IpcReply> =>
+  return <C extends DesktopInvokeChannel>(
+    channel: C,
+    rawArgs: unknown,
+    sender: SenderInfo,
+  ): Promise<IpcReply> =>
     reply(async () => {
       refuseUntrusted(sender);
       const schema = desktopArgs[channel] as z.ZodType | undefined;
-      if (!schema) throw new ApiError('unknown_method', `Unknown desktop channel ${JSON.stringify(channel)}.`);
+      if (!schema)
+        throw new ApiError('unknown_method', `Unknown desktop channel ${JSON.stringify(channel)}.`);
       const parsed = schema.safeParse(rawArgs ?? {});
       if (!parsed.success) {
         throw new ApiError(

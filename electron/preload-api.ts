@@ -30,7 +30,10 @@ export interface BridgeApi {
   on(event: string, listener: (payload: unknown) => void): () => void;
 }
 
-const fail = (code: ApiErrorShape['code'], message: string): IpcReply => ({ ok: false, error: { code, message } });
+const fail = (code: ApiErrorShape['code'], message: string): IpcReply => ({
+  ok: false,
+  error: { code, message },
+});
 
 function isReply(value: unknown): value is IpcReply {
   if (typeof value !== 'object' || value === null) return false;
@@ -55,10 +58,12 @@ export function createBridgeApi(ipc: IpcRendererLike): BridgeApi {
   });
   return {
     call(method, args) {
-      if (!isMethodName(method)) return Promise.resolve(fail('unknown_method', `Unknown method ${JSON.stringify(method)}.`));
+      if (!isMethodName(method))
+        return Promise.resolve(fail('unknown_method', `Unknown method ${JSON.stringify(method)}.`));
       return ipc.invoke(channelFor(method), args ?? {}).then(
         (reply) => (isReply(reply) ? reply : fail('internal', 'The desktop shell sent a malformed reply.')),
-        (err: unknown) => fail('unavailable', `The desktop shell did not answer: ${(err as Error)?.message ?? err}`),
+        (err: unknown) =>
+          fail('unavailable', `The desktop shell did not answer: ${(err as Error)?.message ?? err}`),
       );
     },
     on(event, listener) {
@@ -91,7 +96,12 @@ export function installMainWorldApi(bridge: BridgeApi): void {
     call: (method: string, args: unknown) => bridge.call(method, args).then(unwrap),
     on: (event: string, listener: (payload: unknown) => void) => bridge.on(event, listener),
   });
-  Object.defineProperty(globalThis, 'incept', { value: api, enumerable: true, writable: false, configurable: false });
+  Object.defineProperty(globalThis, 'incept', {
+    value: api,
+    enumerable: true,
+    writable: false,
+    configurable: false,
+  });
 }
 
 /** For the isolated world (desktop calls): a reply's value, or an Error with its message. */
@@ -163,7 +173,12 @@ export interface DomLike {
 }
 
 /** `window.inceptDesktop`. */
-export function createDesktopApi(ipc: IpcRendererLike, dom: DomLike, platform: string, bridge: BridgeApi): DesktopApi {
+export function createDesktopApi(
+  ipc: IpcRendererLike,
+  dom: DomLike,
+  platform: string,
+  bridge: BridgeApi,
+): DesktopApi {
   const menuListeners = new Set<(command: MenuCommand) => void>();
   const statusListeners = new Set<(status: ComputeStatus) => void>();
   ipc.on(DESKTOP_CHANNELS.menuCommand, (_event, raw) => {
@@ -192,11 +207,13 @@ export function createDesktopApi(ipc: IpcRendererLike, dom: DomLike, platform: s
       openProject: () => invoke(DESKTOP_CHANNELS.openProject, {}) as Promise<string | null>,
       newProject: (opts = {}) => invoke(DESKTOP_CHANNELS.newProject, opts) as Promise<string | null>,
       chooseFolder: (opts = {}) => invoke(DESKTOP_CHANNELS.chooseFolder, opts) as Promise<string | null>,
+      chooseFile: (opts = {}) => invoke(DESKTOP_CHANNELS.chooseFile, opts) as Promise<string | null>,
     },
     revealInFolder: async (path) => void (await invoke(DESKTOP_CHANNELS.reveal, { path })),
     imageUrl: (id, variant) => {
       if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`Not an image id: ${String(id)}`);
-      if (variant !== 'thumb' && variant !== 'full') throw new Error(`Not an image variant: ${String(variant)}`);
+      if (variant !== 'thumb' && variant !== 'full')
+        throw new Error(`Not an image variant: ${String(variant)}`);
       return `${IMAGE_SCHEME}://${id}/${variant}`;
     },
     onMenuCommand: (listener) => subscribe(menuListeners, listener),

@@ -7,13 +7,17 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { createBridgeApi, createDesktopApi, installMainWorldApi } from './preload-api.ts';
 
+// The page's document (typed here: the Node-side tsconfig has no DOM library).
+const doc = (
+  globalThis as unknown as { document: { activeElement: unknown; execCommand(c: string): boolean } }
+).document;
 const bridge = createBridgeApi(ipcRenderer);
 const desktop = createDesktopApi(
   ipcRenderer,
   {
-    activeElement: () => document.activeElement,
+    activeElement: () => doc.activeElement,
     // Text undo in the focused field: the page's own editing history, not the label history.
-    execCommand: (command) => void document.execCommand(command),
+    execCommand: (command) => void doc.execCommand(command),
   },
   process.platform,
   bridge,

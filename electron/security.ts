@@ -24,7 +24,8 @@ export const IMAGE_SCHEME = 'incept-img';
 export const PRIVILEGED_SCHEMES = [
   {
     scheme: APP_SCHEME,
-    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+    // corsEnabled: Vite's module scripts and stylesheets are fetched in CORS mode (same origin).
+    privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true, codeCache: true },
   },
   {
     scheme: IMAGE_SCHEME,
@@ -64,10 +65,11 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-/** The webPreferences of every window we open. */
-export function secureWebPreferences(preloadPath: string) {
+/** The webPreferences of every window we open. DevTools exist only in development. */
+export function secureWebPreferences(preloadPath: string, opts: { devTools?: boolean } = {}) {
   return {
     preload: preloadPath,
+    devTools: opts.devTools ?? false,
     contextIsolation: true,
     sandbox: true,
     nodeIntegration: false,
@@ -118,7 +120,10 @@ export function windowOpenDecision(_url: string): { action: 'deny' } {
  * IPC is answered only for our window's main frame showing our app: not an iframe, not a page
  * that somehow navigated elsewhere, not DevTools.
  */
-export function isTrustedSender(sender: { frameUrl: string | null | undefined; isMainFrame: boolean }): boolean {
+export function isTrustedSender(sender: {
+  frameUrl: string | null | undefined;
+  isMainFrame: boolean;
+}): boolean {
   return sender.isMainFrame && typeof sender.frameUrl === 'string' && isAppUrl(sender.frameUrl);
 }
 

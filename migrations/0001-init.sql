@@ -6,8 +6,10 @@ CREATE TABLE project_settings (
 
 -- Label classes. `name_key` is the name folded (NFC + lower case) so that names are unique
 -- case-insensitively for every script, which COLLATE NOCASE (ASCII only) is not.
+-- AUTOINCREMENT: an id is never given to a second class, because the undo history refers to
+-- deleted classes by id.
 CREATE TABLE classes (
-  id INTEGER PRIMARY KEY,
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
   name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
   name_key TEXT NOT NULL UNIQUE,
   color TEXT NOT NULL,
@@ -48,7 +50,8 @@ CREATE TABLE images (
   added_at TEXT NOT NULL,
   scan_id INTEGER NOT NULL DEFAULT 0
 ) STRICT;
-CREATE INDEX images_name ON images (name);
+-- Names sort as a person expects ("b.jpg" after "A.jpg"), so the index folds ASCII case.
+CREATE INDEX images_name ON images (name COLLATE NOCASE);
 CREATE INDEX images_hash ON images (hash);
 CREATE INDEX images_status ON images (status);
 CREATE INDEX images_split ON images (split);

@@ -208,13 +208,7 @@ export interface DatasetExportResult {
 }
 
 export type JobKind =
-  | 'import'
-  | 'rescan'
-  | 'dataset-export'
-  | 'features'
-  | 'train'
-  | 'export'
-  | 'model-download';
+  'import' | 'rescan' | 'dataset-export' | 'features' | 'train' | 'export' | 'model-download';
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobProgress {
@@ -473,7 +467,12 @@ export const methods = {
   ),
   'classes.update': method(
     z
-      .object({ id: Id, name: ClassName.optional(), color: Color.optional(), key: HotKey.nullable().optional() })
+      .object({
+        id: Id,
+        name: ClassName.optional(),
+        color: Color.optional(),
+        key: HotKey.nullable().optional(),
+      })
       .strict(),
     returns<ClassInfo>(),
     'Rename, recolour or rebind a class (key null removes its key).',
@@ -521,14 +520,29 @@ export const methods = {
     returns<LabelChange>(),
     'Label images with a class (classId null clears their labels), in one transaction and one undo step.',
   ),
-  'labels.undo': method(Empty, returns<LabelChange>(), 'Undo the last label change (step null: nothing to undo).'),
-  'labels.redo': method(Empty, returns<LabelChange>(), 'Redo the last undone change (step null: nothing to redo).'),
-  'labels.history': method(Empty, returns<HistoryState>(), 'Whether undo and redo are possible, and of what.'),
+  'labels.undo': method(
+    Empty,
+    returns<LabelChange>(),
+    'Undo the last label change (step null: nothing to undo).',
+  ),
+  'labels.redo': method(
+    Empty,
+    returns<LabelChange>(),
+    'Redo the last undone change (step null: nothing to redo).',
+  ),
+  'labels.history': method(
+    Empty,
+    returns<HistoryState>(),
+    'Whether undo and redo are possible, and of what.',
+  ),
 
   'import.start': method(
     z.object({ folder: Path, labelsFromFolders: z.boolean().default(false) }).strict(),
     returns<JobStarted>(),
-    'Import a folder and its subfolders as a job. labelsFromFolders: folder/<class>/<image> labels the image.',
+    'Import a folder and its subfolders as a job (result: ImportResult). labelsFromFolders: ' +
+      'folder/<class>/<image> labels the image. Files are written in batches of 200, one transaction ' +
+      'each; cancelling keeps the batches committed so far (whole images only) and importing again ' +
+      'carries on from there.',
   ),
   'import.rescan': method(
     z.object({ folder: Path.optional() }).strict(),
@@ -553,7 +567,11 @@ export const methods = {
       .strict()
       .superRefine((a, ctx) => {
         if (a.format === 'csv' && a.mode !== undefined)
-          ctx.addIssue({ code: 'custom', path: ['mode'], message: 'mode applies to the folders format only' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['mode'],
+            message: 'mode applies to the folders format only',
+          });
       }),
     returns<JobStarted>(),
     'Export labels as a CSV (out: a .csv file, or a folder that gets labels.csv) or as out/<class>/<image> ' +
@@ -563,12 +581,19 @@ export const methods = {
   // --- end dataset ---
 
   // --- model, features, training, runs, predictions, export (issues 4-6) ---
-  'model.status': method(Empty, returns<ModelStatus>(), 'Whether the project has a usable model, and its features.'),
+  'model.status': method(
+    Empty,
+    returns<ModelStatus>(),
+    'Whether the project has a usable model, and its features.',
+  ),
   'model.download': method(
     z
       .object({
         url: z.url().optional(),
-        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits').optional(),
+        sha256: z
+          .string()
+          .regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits')
+          .optional(),
         bytes: z.number().int().positive().optional(),
       })
       .strict(),
@@ -624,7 +649,11 @@ export const methods = {
             momentum: z.number().min(0).max(0.999),
             standardize: z.boolean(),
             classWeighting: z.enum(['auto', 'balanced', 'none']),
-            seed: z.number().int().min(0).max(2 ** 31 - 1),
+            seed: z
+              .number()
+              .int()
+              .min(0)
+              .max(2 ** 31 - 1),
             augment: z.boolean(),
           })
           .partial()
@@ -643,7 +672,11 @@ export const methods = {
     returns<RunComparison>(),
     'Two runs side by side, and the images whose label changed between them.',
   ),
-  'runs.setCurrent': method(z.object({ id: Id }).strict(), returns<RunSummary>(), 'Make a run the current model.'),
+  'runs.setCurrent': method(
+    z.object({ id: Id }).strict(),
+    returns<RunSummary>(),
+    'Make a run the current model.',
+  ),
   'predictions.query': method(
     z
       .object({
@@ -665,7 +698,10 @@ export const methods = {
         dryRun: z.boolean().default(false),
       })
       .strict()
-      .refine((a) => a.minProbability !== undefined || a.imageIds !== undefined, 'give minProbability or imageIds'),
+      .refine(
+        (a) => a.minProbability !== undefined || a.imageIds !== undefined,
+        'give minProbability or imageIds',
+      ),
     returns<{ accepted: number }>(),
     'Label unlabeled images with their suggestion (source: accepted-suggestion), as one undoable step.',
   ),

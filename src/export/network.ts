@@ -7,7 +7,13 @@
  * here with a message naming the node, before a single file is written.
  */
 import { ModelError } from '../model/errors.ts';
-import { tensorDims, tensorInts, type AttributeValue, type OnnxModel, type OnnxNode } from '../model/onnx/read.ts';
+import {
+  tensorDims,
+  tensorInts,
+  type AttributeValue,
+  type OnnxModel,
+  type OnnxNode,
+} from '../model/onnx/read.ts';
 import type { ITensorProto } from '../model/onnx/proto.ts';
 
 /** Ops the body may contain (Dropout / Identity are read through, Constant becomes a constant). */
@@ -73,7 +79,10 @@ function unsupported(node: OnnxNode, what: string): ModelError {
 }
 
 function bad(node: OnnxNode, what: string): ModelError {
-  return new ModelError('bad_model', `Node "${node.name}" (${node.opType}) ${what}; the model file looks corrupt.`);
+  return new ModelError(
+    'bad_model',
+    `Node "${node.name}" (${node.opType}) ${what}; the model file looks corrupt.`,
+  );
 }
 
 export function attrInt(node: OnnxNode, name: string, def: number): number {
@@ -99,7 +108,12 @@ export function attrString(node: OnnxNode, name: string, def: string): string {
 const prod = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
 
 /** TensorFlow's 'SAME' padding for one axis: [before, after, out]. */
-export function tfSamePadding(size: number, kernel: number, stride: number, dilation = 1): [number, number, number] {
+export function tfSamePadding(
+  size: number,
+  kernel: number,
+  stride: number,
+  dilation = 1,
+): [number, number, number] {
   const keff = (kernel - 1) * dilation + 1;
   const out = Math.ceil(size / stride);
   const total = Math.max(0, (out - 1) * stride + keff - size);
@@ -108,7 +122,12 @@ export function tfSamePadding(size: number, kernel: number, stride: number, dila
 }
 
 /** The window of a Conv / MaxPool / AveragePool over an [H, W] input, following ONNX's rules. */
-export function window2D(node: OnnxNode, inHW: [number, number], kernel: [number, number], opset: number): Window2D {
+export function window2D(
+  node: OnnxNode,
+  inHW: [number, number],
+  kernel: [number, number],
+  opset: number,
+): Window2D {
   const strides = attrInts(node, 'strides', [1, 1]) as [number, number];
   const dilations = attrInts(node, 'dilations', [1, 1]) as [number, number];
   if (strides.length !== 2 || dilations.length !== 2) throw unsupported(node, 'it is not a 2-D window');
@@ -129,9 +148,10 @@ export function window2D(node: OnnxNode, inHW: [number, number], kernel: [number
     const keff = (k - 1) * d + 1;
     if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
       const [b, e, o] = tfSamePadding(size, k, s, d);
-      begin[a] = autoPad === 'SAME_UPPER' ? b : e;
-      end[a] = autoPad === 'SAME_UPPER' ? e : b;
-      declaredEnd[a] = end[a];
+      const [before, after] = autoPad === 'SAME_UPPER' ? [b, e] : [e, b];
+      begin[a] = before;
+      end[a] = after;
+      declaredEnd[a] = after;
       out[a] = o;
       continue;
     }
@@ -154,7 +174,12 @@ export function window2D(node: OnnxNode, inHW: [number, number], kernel: [number
 /** Whether the window's padding is exactly TensorFlow's 'SAME' for this input. */
 export function isTfSame(w: Window2D, inHW: [number, number]): boolean {
   for (let a = 0; a < 2; a++) {
-    const [b, e, o] = tfSamePadding(inHW[a] as number, w.kernel[a] as number, w.strides[a] as number, w.dilations[a]);
+    const [b, e, o] = tfSamePadding(
+      inHW[a] as number,
+      w.kernel[a] as number,
+      w.strides[a] as number,
+      w.dilations[a],
+    );
     if (b !== w.begin[a] || e !== w.end[a] || o !== w.out[a]) return false;
   }
   return true;
@@ -165,7 +190,11 @@ export function hasPadding(w: Window2D): boolean {
 }
 
 /** The constant a body node reads at input `i` (an initializer or a Constant node's value). */
-export function constInput(net: Pick<Network, 'consts' | 'resolve'>, node: OnnxNode, i: number): ITensorProto | undefined {
+export function constInput(
+  net: Pick<Network, 'consts' | 'resolve'>,
+  node: OnnxNode,
+  i: number,
+): ITensorProto | undefined {
   const name = node.inputs[i];
   if (name === undefined || name === '') return undefined;
   return net.consts.get(net.resolve(name));
@@ -192,7 +221,8 @@ export function analyzeNetwork(model: OnnxModel): Network {
   for (const node of model.nodes) {
     if (node.opType !== 'Constant') continue;
     const value = node.attrs.get('value');
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw unsupported(node, 'it is not a tensor constant');
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw unsupported(node, 'it is not a tensor constant');
     consts.set(node.outputs[0] ?? '', value);
   }
   const resolve = (name: string): string => {
@@ -207,7 +237,8 @@ export function analyzeNetwork(model: OnnxModel): Network {
   const lookup = { consts, resolve };
 
   const output = model.outputs[0];
-  if (!output) throw new ModelError('no_classifier', 'The model has no outputs, so there is no classifier to replace.');
+  if (!output)
+    throw new ModelError('no_classifier', 'The model has no outputs, so there is no classifier to replace.');
   let classifier: OnnxNode | undefined;
   let cursor = output.name;
   while (!classifier) {
@@ -276,7 +307,10 @@ export function analyzeNetwork(model: OnnxModel): Network {
       `The model input "${inputName}" has shape [${dims.join(', ')}]; the exporter needs a fixed [N, C, H, W] image input.`,
     );
   }
-  const input = { name: inputName, shape: [1, dims[1], dims[2], dims[3]] as [number, number, number, number] };
+  const input = {
+    name: inputName,
+    shape: [1, dims[1], dims[2], dims[3]] as [number, number, number, number],
+  };
 
   const body = model.nodes.filter((n) => needed.has(n) && !PASS_THROUGH.has(n.opType));
   for (const n of model.nodes) {
@@ -324,18 +358,24 @@ function spatial(net: Network, node: OnnxNode): [number, number, number, number]
 }
 
 /** Whether a Reshape / Flatten turns [1, ...rest] into [1, prod(rest)]: the only reshape allowed. */
-export function flattenedSize(net: Pick<Network, 'consts' | 'resolve' | 'opset'>, node: OnnxNode, inShape: number[]): number {
+export function flattenedSize(
+  net: Pick<Network, 'consts' | 'resolve' | 'opset'>,
+  node: OnnxNode,
+  inShape: number[],
+): number {
   const size = prod(inShape.slice(1));
   if (node.opType === 'Flatten') {
-    if (attrInt(node, 'axis', 1) !== 1) throw unsupported(node, `Flatten with axis ${attrInt(node, 'axis', 1)}`);
+    if (attrInt(node, 'axis', 1) !== 1)
+      throw unsupported(node, `Flatten with axis ${attrInt(node, 'axis', 1)}`);
     return size;
   }
   const target = reshapeTarget(net, node, net.opset);
+  const [batch, features] = target;
+  // [1 | 0 | -1, size] or [1 | 0, -1]: one row per image whatever the batch.
   const ok =
     target.length === 2 &&
-    [1, -1, 0].includes(target[0] as number) &&
-    (target[1] === size || (target[1] === -1 && target[0] !== -1)) &&
-    !(target[0] === -1 && target[1] !== size);
+    (batch === 1 || batch === 0 || (batch === -1 && features === size)) &&
+    (features === size || (features === -1 && batch !== -1));
   if (!ok) throw unsupported(node, `a Reshape to [${target.join(', ')}] that is not a per-image flatten`);
   return size;
 }
@@ -352,9 +392,11 @@ function inferNode(net: Network, node: OnnxNode): void {
       if (!weights) throw unsupported(node, 'its weights are computed at run time');
       const wd = tensorDims(weights);
       if (wd.length !== 4) throw unsupported(node, `a ${wd.length - 2}-D convolution`);
-      if (attrInt(node, 'group', 1) !== 1) throw unsupported(node, `a grouped convolution (group ${attrInt(node, 'group', 1)})`);
+      if (attrInt(node, 'group', 1) !== 1)
+        throw unsupported(node, `a grouped convolution (group ${attrInt(node, 'group', 1)})`);
       if (wd[1] !== c) throw bad(node, `has weights for ${wd[1]} input channels but gets ${c}`);
-      if ((node.inputs[2] ?? '') !== '' && !constInput(net, node, 2)) throw unsupported(node, 'its bias is computed');
+      if ((node.inputs[2] ?? '') !== '' && !constInput(net, node, 2))
+        throw unsupported(node, 'its bias is computed');
       const win = window2D(node, [h, w], [wd[2] as number, wd[3] as number], net.opset);
       setOut(net, node, [1, wd[0] as number, ...win.out]);
       return;
@@ -364,7 +406,8 @@ function inferNode(net: Network, node: OnnxNode): void {
       const [, c, h, w] = spatial(net, node);
       const k = attrInts(node, 'kernel_shape', []);
       if (k.length !== 2) throw unsupported(node, `a ${k.length}-D pool`);
-      if (node.opType === 'MaxPool' && (node.outputs[1] ?? '') !== '') throw unsupported(node, 'MaxPool indices');
+      if (node.opType === 'MaxPool' && (node.outputs[1] ?? '') !== '')
+        throw unsupported(node, 'MaxPool indices');
       const win = window2D(node, [h, w], [k[0] as number, k[1] as number], net.opset);
       if (win.dilations.some((d) => d !== 1)) throw unsupported(node, 'a dilated pool');
       setOut(net, node, [1, c, ...win.out]);

@@ -7,7 +7,13 @@
  */
 import { ModelError } from '../model/errors.ts';
 import { tensorDims, tensorFloat32 } from '../model/onnx/read.ts';
-import { DataType, type IAttributeProto, type INodeProto, type ITensorProto } from '../model/onnx/proto.ts';
+import {
+  AttributeType,
+  DataType,
+  type IAttributeProto,
+  type INodeProto,
+  type ITensorProto,
+} from '../model/onnx/proto.ts';
 import {
   attr,
   encodeModel,
@@ -81,9 +87,15 @@ export function buildOnnxModel(net: Network, head: Head, opts: OnnxExportOptions
   let bodyInput = net.input.name;
   if (opts.preprocessing) {
     if (channels !== 3) {
-      throw new ModelError('bad_model', `The model takes ${channels}-channel images; in-graph preprocessing needs RGB (3).`);
+      throw new ModelError(
+        'bad_model',
+        `The model takes ${channels}-channel images; in-graph preprocessing needs RGB (3).`,
+      );
     }
-    inputName = taken.has(TFJS_INPUT_NAME) && TFJS_INPUT_NAME !== net.input.name ? fresh(TFJS_INPUT_NAME) : TFJS_INPUT_NAME;
+    inputName =
+      taken.has(TFJS_INPUT_NAME) && TFJS_INPUT_NAME !== net.input.name
+        ? fresh(TFJS_INPUT_NAME)
+        : TFJS_INPUT_NAME;
     taken.add(inputName);
     inputShape = [BATCH_DIM, height, width, channels];
     bodyInput = fresh('incept/preprocessed');
@@ -105,14 +117,16 @@ export function buildOnnxModel(net: Network, head: Head, opts: OnnxExportOptions
   const graphNodes = net.model.proto.graph?.node ?? [];
   for (const node of net.body) {
     const inputs = node.inputs.map((i) => (i === '' ? '' : rename(i)));
+    if (node.opType === 'Reshape' || node.opType === 'Flatten') {
+      // analyzeNetwork accepted it only as a per-image flatten: keep the batch free.
+      nodes.push(
+        makeNode('Flatten', [inputs[0] ?? ''], [node.outputs[0] ?? ''], { axis: attr.int(1) }, node.name),
+      );
+      continue;
+    }
     for (const i of inputs) {
       const c = net.consts.get(i);
       if (c && !initializers.has(i)) initializers.set(i, asRaw(c, i));
-    }
-    if (node.opType === 'Reshape' || node.opType === 'Flatten') {
-      // analyzeNetwork accepted it only as a per-image flatten: keep the batch free.
-      nodes.push(makeNode('Flatten', [inputs[0] ?? ''], [node.outputs[0] ?? ''], { axis: attr.int(1) }, node.name));
-      continue;
     }
     const original = graphNodes[node.index] as INodeProto;
     let attribute: IAttributeProto[] = [...(original.attribute ?? [])];
@@ -120,7 +134,7 @@ export function buildOnnxModel(net: Network, head: Head, opts: OnnxExportOptions
       const allowed = ATTRS_AT_13[node.opType] ?? [];
       attribute = attribute.filter((a) => allowed.includes(a.name ?? ''));
       if (node.opType === 'Concat' && !attribute.some((a) => a.name === 'axis')) {
-        attribute.push({ name: 'axis', type: 2, i: 1 });
+        attribute.push({ name: 'axis', type: AttributeType.INT, i: 1 });
       }
     }
     nodes.push({

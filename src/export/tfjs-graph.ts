@@ -51,7 +51,11 @@ export interface TfTensorInfo {
 }
 
 export interface TfGraph {
-  modelTopology: { node: TfNodeDef[]; library: Record<string, never>; versions: { producer: number; minConsumer: number } };
+  modelTopology: {
+    node: TfNodeDef[];
+    library: Record<string, never>;
+    versions: { producer: number; minConsumer: number };
+  };
   signature: { inputs: Record<string, TfTensorInfo>; outputs: Record<string, TfTensorInfo> };
   weights: WeightEntry[];
   input: { name: string; shape: number[] };
@@ -73,7 +77,8 @@ const INT32 = { type: 'DT_INT32' } as const;
 const str = (s: string): TfAttrValue => ({ s: Buffer.from(s, 'utf8').toString('base64') });
 const ints = (v: number[]): TfAttrValue => ({ list: { i: v.map(String) } });
 const int = (v: number): TfAttrValue => ({ i: String(v) });
-const shapeOf = (dims: number[]): TfShape => (dims.length === 0 ? {} : { dim: dims.map((d) => ({ size: String(d) })) });
+const shapeOf = (dims: number[]): TfShape =>
+  dims.length === 0 ? {} : { dim: dims.map((d) => ({ size: String(d) })) };
 
 /** TensorFlow node names: [A-Za-z0-9.][A-Za-z0-9_.\-/]*; ONNX names may hold anything. */
 function tfName(raw: string): string {
@@ -108,13 +113,19 @@ class GraphBuilder {
   constF32(raw: string, shape: number[], data: Float32Array, quantizable: boolean): string {
     const name = this.unique(raw);
     this.weights.push({ name, shape, dtype: 'float32', data, quantizable });
-    return this.add(name, 'Const', [], { dtype: FLOAT, value: { tensor: { dtype: 'DT_FLOAT', tensorShape: shapeOf(shape) } } });
+    return this.add(name, 'Const', [], {
+      dtype: FLOAT,
+      value: { tensor: { dtype: 'DT_FLOAT', tensorShape: shapeOf(shape) } },
+    });
   }
 
   constI32(raw: string, shape: number[], values: number[]): string {
     const name = this.unique(raw);
     this.weights.push({ name, shape, dtype: 'int32', data: Int32Array.from(values), quantizable: false });
-    return this.add(name, 'Const', [], { dtype: INT32, value: { tensor: { dtype: 'DT_INT32', tensorShape: shapeOf(shape) } } });
+    return this.add(name, 'Const', [], {
+      dtype: INT32,
+      value: { tensor: { dtype: 'DT_INT32', tensorShape: shapeOf(shape) } },
+    });
   }
 }
 
@@ -142,7 +153,10 @@ export function oihwToHwio(w: Float32Array, [o, i, kh, kw]: number[]): Float32Ar
 }
 
 function unsupported(node: OnnxNode, what: string): ModelError {
-  return new ModelError('unsupported_op', `Cannot export node "${node.name}" (${node.opType}) to TensorFlow.js: ${what}.`);
+  return new ModelError(
+    'unsupported_op',
+    `Cannot export node "${node.name}" (${node.opType}) to TensorFlow.js: ${what}.`,
+  );
 }
 
 /**
@@ -163,7 +177,10 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
   let image = inputName;
   if (opts.preprocessing) {
     if (channels !== 3) {
-      throw new ModelError('bad_model', `The model takes ${channels}-channel images; in-graph preprocessing needs RGB (3).`);
+      throw new ModelError(
+        'bad_model',
+        `The model takes ${channels}-channel images; in-graph preprocessing needs RGB (3).`,
+      );
     }
     const means = g.constF32('preprocess/rgb_means', [3], Float32Array.from(RGB_MEANS), false);
     const centred = g.add(g.unique('preprocess/centred'), 'Sub', [inputName, means], { T: FLOAT });
@@ -177,9 +194,11 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
     if (!v) throw unsupported(node, `input ${i} is not computed before it`);
     return v;
   };
-  const shapeIn = (node: OnnxNode, i = 0): number[] => net.shapes.get(net.resolve(node.inputs[i] ?? '')) ?? [];
+  const shapeIn = (node: OnnxNode, i = 0): number[] =>
+    net.shapes.get(net.resolve(node.inputs[i] ?? '')) ?? [];
   const outName = (node: OnnxNode) => g.unique(node.outputs[0] ?? node.name);
-  const set = (node: OnnxNode, name: string, layout: Layout) => values.set(node.outputs[0] ?? '', { name, layout });
+  const set = (node: OnnxNode, name: string, layout: Layout) =>
+    values.set(node.outputs[0] ?? '', { name, layout });
 
   for (const node of net.body) {
     switch (node.opType) {
@@ -190,7 +209,12 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
         const [, , h, w] = shapeIn(node) as [number, number, number, number];
         const win = window2D(node, [h, w], [dims[2] as number, dims[3] as number], net.opset);
         const base = node.outputs[0] ?? node.name;
-        const filter = g.constF32(`${base}/filter`, [dims[2], dims[3], dims[1], dims[0]] as number[], oihwToHwio(tensorFloat32(wt), dims), true);
+        const filter = g.constF32(
+          `${base}/filter`,
+          [dims[2], dims[3], dims[1], dims[0]] as number[],
+          oihwToHwio(tensorFloat32(wt), dims),
+          true,
+        );
         const attr: Record<string, TfAttrValue> = {
           T: FLOAT,
           strides: ints([1, win.strides[0], win.strides[1], 1]),
@@ -244,9 +268,21 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
           throw unsupported(node, 'average pooling with this padding has no TensorFlow equivalent');
         }
         const base = node.outputs[0] ?? node.name;
-        const paddings = g.constI32(`${base}/paddings`, [4, 2], [0, 0, win.begin[0], win.end[0], win.begin[1], win.end[1], 0, 0]);
-        const fill = g.constF32(`${base}/pad_value`, [], Float32Array.of(op === 'MaxPool' ? -Infinity : 0), false);
-        const padded = g.add(g.unique(`${base}/padded`), 'PadV2', [x.name, paddings, fill], { T: FLOAT, Tpaddings: INT32 });
+        const paddings = g.constI32(
+          `${base}/paddings`,
+          [4, 2],
+          [0, 0, win.begin[0], win.end[0], win.begin[1], win.end[1], 0, 0],
+        );
+        const fill = g.constF32(
+          `${base}/pad_value`,
+          [],
+          Float32Array.of(op === 'MaxPool' ? -Infinity : 0),
+          false,
+        );
+        const padded = g.add(g.unique(`${base}/padded`), 'PadV2', [x.name, paddings, fill], {
+          T: FLOAT,
+          Tpaddings: INT32,
+        });
         set(node, g.add(outName(node), op, [padded], attr('VALID')), 'nhwc');
         break;
       }
@@ -336,8 +372,12 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
         });
         if (biasT) {
           const raw = tensorFloat32(biasT);
-          if (raw.length !== n && raw.length !== 1) throw unsupported(node, `a bias of ${raw.length} values for ${n} outputs`);
-          const bias = Float32Array.from({ length: n }, (_, j) => beta * (raw[raw.length === 1 ? 0 : j] as number));
+          if (raw.length !== n && raw.length !== 1)
+            throw unsupported(node, `a bias of ${raw.length} values for ${n} outputs`);
+          const bias = Float32Array.from(
+            { length: n },
+            (_, j) => beta * (raw[raw.length === 1 ? 0 : j] as number),
+          );
           const bName = g.constF32(`${base}/bias`, [n], bias, true);
           y = g.add(outName(node), 'BiasAdd', [y, bName], { T: FLOAT, data_format: str('NHWC') });
         }

@@ -103,7 +103,11 @@ function rawBytes(data: Float32Array | Int32Array): Uint8Array {
 }
 
 /** Encodes every weight (in order) and splits the concatenation into ≤ `shardBytes` files. */
-export function packWeights(entries: WeightEntry[], quantize: Quantize, shardBytes = SHARD_BYTES): PackedWeights {
+export function packWeights(
+  entries: WeightEntry[],
+  quantize: Quantize,
+  shardBytes = SHARD_BYTES,
+): PackedWeights {
   const manifest: ManifestEntry[] = [];
   const parts: Uint8Array[] = [];
   let total = 0;

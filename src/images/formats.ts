@@ -21,7 +21,16 @@ export function hasImageExtension(name: string): boolean {
 }
 
 /** Formats (as stored in `images.format`) that Incept accepts once sharp has read the header. */
-export const ACCEPTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heic', 'heif']);
+export const ACCEPTED_FORMATS: ReadonlySet<string> = new Set([
+  'jpeg',
+  'png',
+  'webp',
+  'gif',
+  'tiff',
+  'avif',
+  'heic',
+  'heif',
+]);
 
 /** Formats every browser (and Electron) shows as they are; the others are converted to serve them. */
 const BROWSER_TYPES: Readonly<Record<string, string>> = {

@@ -55,9 +55,15 @@ export async function resolveImageRequest(
   ).get(req.id);
   if (!row) throw new ApiError('not_found', `No image with id ${req.id} in this project.`);
   if (row.status === 'missing')
-    throw new ApiError('not_found', `Image ${req.id} is missing from ${row.path}. Put the file back, then rescan.`);
+    throw new ApiError(
+      'not_found',
+      `Image ${req.id} is missing from ${row.path}. Put the file back, then rescan.`,
+    );
   if (row.status === 'unreadable' || row.hash === null)
-    throw new ApiError('precondition', `Image ${req.id} (${row.path}) cannot be shown: ${row.error ?? 'unreadable'}.`);
+    throw new ApiError(
+      'precondition',
+      `Image ${req.id} (${row.path}) cannot be shown: ${row.error ?? 'unreadable'}.`,
+    );
   const hash = row.hash;
   try {
     if (req.variant === 'thumb') {

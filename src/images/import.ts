@@ -10,8 +10,8 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, resolve } from 'node:path';
-import type { ImportCounters, ImportResult } from '../api/contract.ts';
+import { join, resolve } from 'node:path';
+import { ClassName, type ImportCounters, type ImportResult } from '../api/contract.ts';
 import type { JobContext } from '../jobs/manager.ts';
 import { findOrCreateClass } from '../store/classes.ts';
 import {
@@ -45,7 +45,11 @@ export interface ScanRoot {
 
 export interface ScanOptions {
   roots: ScanRoot[];
-  /** Files read at once: stat, read and header parsing overlap on libuv's pool. */
+  /**
+   * Files in flight at once. Each is stat, read and header-parsed on libuv's pool (4 threads)
+   * while this thread hashes the previous one and writes batches, so twice the cores keeps
+   * both cores busy without piling up buffers. No pixels are decoded at import.
+   */
   parallel?: number;
   batchSize?: number;
   /** Folders never to enter (the project's cache). */
@@ -75,7 +79,11 @@ export function emptyCounters(): ImportCounters {
   };
 }
 
-export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx: JobContext): Promise<ImportResult> {
+export async function scanFolders(
+  project: ProjectStore,
+  opts: ScanOptions,
+  ctx: JobContext,
+): Promise<ImportResult> {
   const db = project.db;
   const parallel = opts.parallel ?? Math.max(4, availableParallelism() * 2);
   const batchSize = opts.batchSize ?? BATCH_SIZE;
@@ -94,12 +102,13 @@ export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx:
     if (list.length < REPORT_LIMIT) list.push(item);
     else result.truncated = true;
   };
-  const classIds = new Map<string, number>();
+  const classIds = new Map<string, number | null>();
   let lastChanged = 0;
   let total = 0;
 
+  let counting = true;
   const progress = (phase: string): void =>
-    ctx.progress({ done: counters.seen, total, phase, counters: { ...counters } });
+    ctx.progress({ done: counters.seen, total: counting ? null : total, phase, counters: { ...counters } });
 
   // A first pass counts the files so that progress has a total and an ETA; listing folders
   // costs little next to reading every file.
@@ -107,7 +116,12 @@ export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx:
     ctx.throwIfCancelled();
     progress(`counting files in ${root.path}`);
     try {
-      for await (const _ of walkImages(root.path, { skipped: () => {}, folderFailed: () => {} }, ctx.signal, exclude)) {
+      for await (const _ of walkImages(
+        root.path,
+        { skipped: () => {}, folderFailed: () => {} },
+        ctx.signal,
+        exclude,
+      )) {
         total++;
         if (total % 1000 === 0) progress(`counting files in ${root.path}`);
       }
@@ -116,12 +130,22 @@ export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx:
     }
   }
   ctx.throwIfCancelled();
+  counting = false;
 
   const classFor = (root: ScanRoot, entry: WalkEntry): number | null => {
     if (!root.labelsFromFolders || entry.topFolder === null) return null;
     let id = classIds.get(entry.topFolder);
     if (id === undefined) {
-      id = findOrCreateClass(db, entry.topFolder).id;
+      const name = ClassName.safeParse(entry.topFolder);
+      if (name.success) {
+        id = findOrCreateClass(db, name.data).id;
+      } else {
+        id = null;
+        note(result.skippedFiles, {
+          path: join(root.path, entry.topFolder),
+          reason: `the folder name cannot be a class name (${name.error.issues[0]?.message}); its images stay unlabeled`,
+        });
+      }
       classIds.set(entry.topFolder, id);
     }
     return id;
@@ -195,7 +219,14 @@ export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx:
       }
       facts = await inspectFile(entry.path, size);
     } catch (err) {
-      facts = { status: 'unreadable', hash: null, width: null, height: null, format: null, error: describeFsError(err) };
+      facts = {
+        status: 'unreadable',
+        hash: null,
+        width: null,
+        height: null,
+        format: null,
+        error: describeFsError(err),
+      };
     }
     return {
       kind: 'read',
@@ -217,7 +248,7 @@ export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx:
     };
   };
 
-  for (const root of opts.roots) {
+  const scanRoot = async (root: ScanRoot): Promise<void> => {
     const scanId = nextScanId(db);
     const unlisted: string[] = [];
     let rootGone = false;
@@ -241,6 +272,7 @@ export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx:
       for await (const entry of walkImages(root.path, reporter, ctx.signal, exclude)) {
         if (ctx.signal.aborted || failure) break;
         counters.seen++;
+        progress(phase);
         const known = findImageByPath(db, entry.path);
         const task = read(entry, known).then(
           (o) => void batch.push(o),
@@ -274,16 +306,18 @@ export async function scanFolders(project: ProjectStore, opts: ScanOptions, ctx:
       note(result.skippedFiles, { path: root.path, reason: 'the folder does not exist any more' });
     }
     progress(phase);
+  };
+
+  try {
+    for (const root of opts.roots) await scanRoot(root);
+  } finally {
+    // Also after a cancel or failure: the batches committed so far are in the project.
+    opts.onCommit?.();
   }
-  opts.onCommit?.();
   return result;
 }
 
 /** An absolute, normalised folder path for import roots (so rescans find the same rows). */
 export function normalizeFolder(path: string): string {
   return resolve(path);
-}
-
-export function describeRoot(path: string): string {
-  return basename(path) || path;
 }

@@ -69,7 +69,9 @@ export async function inspectBuffer(buf: Buffer): Promise<ImageFacts> {
   const facts = factsFrom(meta, hash);
   if (facts.status !== 'ok') return facts;
   const cut = truncation(buf, facts.format);
-  return cut ? unreadable(hash, cut, { width: facts.width, height: facts.height, format: facts.format }) : facts;
+  return cut
+    ? unreadable(hash, cut, { width: facts.width, height: facts.height, format: facts.format })
+    : facts;
 }
 
 async function inspectLargeFile(path: string): Promise<ImageFacts> {
@@ -106,7 +108,10 @@ function formatOf(meta: Metadata): string | null {
 function factsFrom(meta: Metadata, hash: string): ImageFacts {
   const format = formatOf(meta);
   if (format === null || !ACCEPTED_FORMATS.has(format)) {
-    return unreadable(hash, `the file holds ${format ?? 'an unknown format'}, not a photo format Incept imports`);
+    return unreadable(
+      hash,
+      `the file holds ${format ?? 'an unknown format'}, not a photo format Incept imports`,
+    );
   }
   const rawW = meta.width;
   const rawH = meta.height;
@@ -173,7 +178,8 @@ export function describeFsError(err: unknown): string {
 
 export function describeSharpError(err: unknown): string {
   const msg = (err as Error).message ?? String(err);
-  if (/unsupported image format/i.test(msg)) return 'not an image (or a damaged one): no known image format in its bytes';
+  if (/unsupported image format/i.test(msg))
+    return 'not an image (or a damaged one): no known image format in its bytes';
   if (/pixel limit/i.test(msg)) return `the image is larger than the ${MAX_INPUT_PIXELS / 1e6} MP limit`;
   // libvips repeats its warnings line after line; the first says what is wrong.
   const first = (msg.split('\n')[0] ?? msg).trim().slice(0, 300);

@@ -82,7 +82,7 @@ function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
   let active = 0;
   const queue: (() => void)[] = [];
   return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((r) => queue.push(r));
+    if (active >= max) await new Promise<void>((resolve) => queue.push(resolve));
     active++;
     try {
       return await fn();

@@ -62,7 +62,9 @@ export async function* walkImages(
           } catch (err) {
             report.skipped(
               path,
-              ent.isSymbolicLink() ? 'broken symbolic link (its target does not exist)' : describeFsError(err),
+              ent.isSymbolicLink()
+                ? 'broken symbolic link (its target does not exist)'
+                : describeFsError(err),
             );
             continue;
           }

@@ -14,7 +14,6 @@ import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.t
 import { vectorBlob } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import { runTrainTask, AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from '../train/train-task.ts';
-import { runExportTask } from './export-task.ts';
 import { headProbabilities } from './head-math.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
 
@@ -243,7 +242,8 @@ export const computeTasks: Record<ComputeTaskName, Task> = {
   features: runFeaturesTask as Task,
   train: runTrainTask as Task,
   predict: runPredictTask as Task,
-  export: runExportTask as Task,
+  // The exporter pulls in tfjs-converter and the writers: loaded when first used.
+  export: (async (input: never, hooks: TaskHooks) => (await import('./export-task.ts')).runExportTask(input, hooks)) as Task,
 };
 
 export function assertTask(name: string): asserts name is ComputeTaskName {

@@ -41,6 +41,8 @@ export async function decodeAugmentedRgb224(path: string, crop: CropMode): Promi
     );
     return [mirror, ...crops].map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
   } catch (err) {
-    throw new ModelError('image_decode', `Could not make augmented views of ${path}: ${errorMessage(err)}`, { cause: err });
+    throw new ModelError('image_decode', `Could not make augmented views of ${path}: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }

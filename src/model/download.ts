@@ -65,7 +65,10 @@ export interface DownloadResult {
 class PermanentError extends Error {}
 
 function cancelled(): ModelError {
-  return new ModelError('cancelled', 'The download was cancelled. Start it again to resume where it stopped.');
+  return new ModelError(
+    'cancelled',
+    'The download was cancelled. Start it again to resume where it stopped.',
+  );
 }
 
 async function sizeOf(path: string): Promise<number> {
@@ -92,7 +95,8 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
     const h = createHash('sha256');
     await hashFile(dest, h);
     const digest = h.digest('hex');
-    if (digest === expectedHash) return { path: dest, bytes: await sizeOf(dest), sha256: digest, resumed: false };
+    if (digest === expectedHash)
+      return { path: dest, bytes: await sizeOf(dest), sha256: digest, resumed: false };
     // A wrong file at the final path would be taken for the model later: remove it now.
     await rm(dest, { force: true });
   }
@@ -229,7 +233,8 @@ async function fetchOnce(
       await file.close();
     }
     report(true);
-    if (total !== null && written < total) throw new Error(`the connection closed after ${written} of ${total} bytes`);
+    if (total !== null && written < total)
+      throw new Error(`the connection closed after ${written} of ${total} bytes`);
     return { resumed: resuming };
   } finally {
     clearTimeout(stall);
@@ -245,7 +250,10 @@ export interface ModelDownloadOptions {
 }
 
 /** Downloads the base model (by default the Model Zoo GoogLeNet) into `dataDir`. */
-export async function downloadModel(dataDir: string, opts: ModelDownloadOptions = {}): Promise<DownloadResult> {
+export async function downloadModel(
+  dataDir: string,
+  opts: ModelDownloadOptions = {},
+): Promise<DownloadResult> {
   const source = opts.source ?? DEFAULT_MODEL_SOURCE;
   const download: DownloadOptions = {
     url: source.url,

@@ -32,8 +32,15 @@ interface PreparedBatch {
   errors: { index: number; error: ModelError }[];
 }
 
-async function prepare(inputs: readonly ImageSource[], start: number, end: number, crop: CropMode): Promise<PreparedBatch> {
-  const settled = await Promise.allSettled(inputs.slice(start, end).map((src) => decodeRgb224(src, { crop })));
+async function prepare(
+  inputs: readonly ImageSource[],
+  start: number,
+  end: number,
+  crop: CropMode,
+): Promise<PreparedBatch> {
+  const settled = await Promise.allSettled(
+    inputs.slice(start, end).map((src) => decodeRgb224(src, { crop })),
+  );
   const indices: number[] = [];
   const errors: PreparedBatch['errors'] = [];
   const input = new Float32Array(settled.filter((s) => s.status === 'fulfilled').length * IMAGE_VALUES);
@@ -43,7 +50,9 @@ async function prepare(inputs: readonly ImageSource[], start: number, end: numbe
       indices.push(start + i);
     } else {
       const error =
-        s.reason instanceof ModelError ? s.reason : new ModelError('image_decode', errorMessage(s.reason), { cause: s.reason });
+        s.reason instanceof ModelError
+          ? s.reason
+          : new ModelError('image_decode', errorMessage(s.reason), { cause: s.reason });
       errors.push({ index: start + i, error });
     }
   });
@@ -70,7 +79,12 @@ export async function* embedImages(
     }
     if (opts.probabilities) {
       const out = await engine.infer(batch.input, n);
-      yield { indices: batch.indices, features: out.features, probabilities: out.probabilities, errors: batch.errors };
+      yield {
+        indices: batch.indices,
+        features: out.features,
+        probabilities: out.probabilities,
+        errors: batch.errors,
+      };
     } else {
       yield { indices: batch.indices, features: await engine.features(batch.input, n), errors: batch.errors };
     }

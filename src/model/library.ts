@@ -98,7 +98,11 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Validates ONNX bytes as a GoogLeNet-like classifier Incept can fine-tune. */
-export function describeModel(bytes: Uint8Array, name: string, source: 'download' | 'file'): ModelDescription {
+export function describeModel(
+  bytes: Uint8Array,
+  name: string,
+  source: 'download' | 'file',
+): ModelDescription {
   const analysis = analyzeModel(decodeModel(bytes, name));
   return {
     sha256: sha256Hex(bytes),

@@ -28,7 +28,8 @@ export const PREPROCESSING = Object.freeze({
   channelOrder: 'BGR',
   scale: '0..255',
   meanBGR: MEAN_BGR,
-  resize: 'shorter side to 224 with lanczos3, then centre crop 224x224 (crop: "center"); or both sides to 224 (crop: "squash")',
+  resize:
+    'shorter side to 224 with lanczos3, then centre crop 224x224 (crop: "center"); or both sides to 224 (crop: "squash")',
   orientation: 'EXIF orientation applied',
   alpha: 'flattened onto white',
   colourspace: 'sRGB, 8 bits per channel',
@@ -86,7 +87,8 @@ export function toModelInput(rgb: Uint8Array, out?: Float32Array, offset = 0): F
     throw new ModelError('bad_input', `Expected ${pixels * 3} RGB bytes (224×224×3), got ${rgb.length}.`);
   }
   const target = out ?? new Float32Array(pixels * 3);
-  if (target.length < offset + pixels * 3) throw new ModelError('bad_input', 'Output buffer too small for one image.');
+  if (target.length < offset + pixels * 3)
+    throw new ModelError('bad_input', 'Output buffer too small for one image.');
   const [mb, mg, mr] = MEAN_BGR;
   for (let p = 0, o = offset; p < pixels * 3; p += 3, o += 3) {
     target[o] = (rgb[p + 2] as number) - mb;

@@ -72,13 +72,44 @@ function wasmDir(): string {
   return join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/';
 }
 
+interface ErrorListeners {
+  uncaught: unknown[];
+  rejection: unknown[];
+}
+
+function processErrorListeners(): ErrorListeners {
+  return {
+    uncaught: process.listeners('uncaughtException'),
+    rejection: process.listeners('unhandledRejection'),
+  };
+}
+
+/**
+ * The Emscripten glue of tfjs-backend-wasm installs process 'uncaughtException' and
+ * 'unhandledRejection' handlers that rethrow: they override the app's own handlers and crash the
+ * process, printing the whole minified module. Take them out again.
+ */
+function removeListenersAddedSince(before: ErrorListeners): void {
+  for (const l of process.listeners('uncaughtException')) {
+    if (!before.uncaught.includes(l)) process.removeListener('uncaughtException', l);
+  }
+  for (const l of process.listeners('unhandledRejection')) {
+    if (!before.rejection.includes(l)) process.removeListener('unhandledRejection', l);
+  }
+}
+
 /** Makes the wasm backend the active tfjs backend (idempotent). */
 export async function useWasmBackend(): Promise<typeof tf> {
   wasmReady ??= (async () => {
     setWasmPaths(wasmDir());
-    const ok = await tf.setBackend('wasm');
-    if (!ok) throw new Error('tfjs could not start its wasm backend');
-    await tf.ready();
+    const before = processErrorListeners();
+    try {
+      const ok = await tf.setBackend('wasm');
+      if (!ok) throw new Error('tfjs could not start its wasm backend');
+      await tf.ready();
+    } finally {
+      removeListenersAddedSince(before);
+    }
   })();
   await wasmReady;
   if (tf.getBackend() !== 'wasm') await tf.setBackend('wasm');

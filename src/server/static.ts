@@ -1,10 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-export const RENDERER_DIST = new URL('../../renderer/dist/', import.meta.url).pathname;
-const ROOT = new URL('../../', import.meta.url).pathname;
+export const RENDERER_DIST = fileURLToPath(new URL('../../renderer/dist/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

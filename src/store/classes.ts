@@ -55,14 +55,13 @@ function toInfo(r: ClassQueryRow): ClassInfo {
 }
 
 export function listClasses(db: Database): ClassInfo[] {
-  return stmt<[], ClassQueryRow>(db, `${SELECT_CLASS} ORDER BY c.sort_order, c.id`)
-    .all()
-    .map(toInfo);
+  return stmt<[], ClassQueryRow>(db, `${SELECT_CLASS} ORDER BY c.sort_order, c.id`).all().map(toInfo);
 }
 
 export function getClass(db: Database, id: number): ClassInfo {
   const row = stmt<[number], ClassQueryRow>(db, `${SELECT_CLASS} WHERE c.id = ?`).get(id);
-  if (!row) throw new ApiError('not_found', `No class with id ${id} in this project. List the classes first.`);
+  if (!row)
+    throw new ApiError('not_found', `No class with id ${id} in this project. List the classes first.`);
   return toInfo(row);
 }
 
@@ -72,7 +71,8 @@ export function classRow(db: Database, id: number): ClassRow | undefined {
 
 export function requireClassRow(db: Database, id: number): ClassRow {
   const row = classRow(db, id);
-  if (!row) throw new ApiError('not_found', `No class with id ${id} in this project. List the classes first.`);
+  if (!row)
+    throw new ApiError('not_found', `No class with id ${id} in this project. List the classes first.`);
   return row;
 }
 
@@ -135,7 +135,10 @@ export function createClass(db: Database, c: NewClass): ClassInfo {
   const name = c.name.trim();
   assertNameFree(db, name);
   if (c.key) assertKeyFree(db, c.key);
-  const order = stmt<[], { n: number }>(db, 'SELECT coalesce(max(sort_order) + 1, 0) AS n FROM classes').get()!.n;
+  const order = stmt<[], { n: number }>(
+    db,
+    'SELECT coalesce(max(sort_order) + 1, 0) AS n FROM classes',
+  ).get()!.n;
   const key = c.key === undefined ? nextKey(db) : c.key;
   const info = stmt(
     db,
@@ -221,10 +224,10 @@ export function restoreClass(db: Database, snapshot: ClassRow): void {
     snapshot.hotkey !== null &&
     stmt<[string], { id: number }>(db, 'SELECT id FROM classes WHERE hotkey = ?').get(snapshot.hotkey) !==
       undefined;
+  if (classRow(db, snapshot.id)) return;
   stmt(
     db,
-    `INSERT INTO classes (id, name, name_key, color, sort_order, hotkey, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (id) DO NOTHING`,
+    'INSERT INTO classes (id, name, name_key, color, sort_order, hotkey, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
   ).run(
     snapshot.id,
     snapshot.name,
@@ -238,7 +241,9 @@ export function restoreClass(db: Database, snapshot: ClassRow): void {
 
 /** Removes a class that no image is labeled with; the caller records it in the history. */
 export function removeEmptyClass(db: Database, id: number, why: string): void {
-  const used = stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM labels WHERE class_id = ?').get(id)!.n;
+  const used = stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM labels WHERE class_id = ?').get(
+    id,
+  )!.n;
   if (used > 0) {
     const row = classRow(db, id);
     throw new ApiError(

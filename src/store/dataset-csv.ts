@@ -88,7 +88,10 @@ export function importLabelsCsv(db: Database, file: string, createClasses: boole
         let classId = classIds.get(key);
         if (classId === undefined) {
           const valid = ClassName.safeParse(label);
-          const existing = stmt<[string], { id: number }>(db, 'SELECT id FROM classes WHERE name_key = ?').get(key);
+          const existing = stmt<[string], { id: number }>(
+            db,
+            'SELECT id FROM classes WHERE name_key = ?',
+          ).get(key);
           if (existing) classId = existing.id;
           else if (!valid.success) classId = null;
           else if (!createClasses) classId = null;

@@ -48,7 +48,10 @@ export async function exportFolders(
   mode: LinkMode,
   ctx: JobContext,
 ): Promise<DatasetExportResult> {
-  const classes = stmt<[], { id: number; name: string }>(db, 'SELECT id, name FROM classes ORDER BY id').all();
+  const classes = stmt<[], { id: number; name: string }>(
+    db,
+    'SELECT id, name FROM classes ORDER BY id',
+  ).all();
   const folders = new Map<number, string>();
   const taken = new Set<string>();
   for (const c of classes) {
@@ -63,7 +66,10 @@ export async function exportFolders(
     if (result.skipped.length < REPORT_LIMIT) result.skipped.push({ path, reason });
   };
   const made = new Set<number>();
-  const page = stmt<[number, number], { id: number; path: string; name: string; status: string; class_id: number }>(
+  const page = stmt<
+    [number, number],
+    { id: number; path: string; name: string; status: string; class_id: number }
+  >(
     db,
     `SELECT i.id, i.path, i.name, i.status, l.class_id FROM labels l JOIN images i ON i.id = l.image_id
      WHERE l.image_id > ? ORDER BY l.image_id LIMIT ?`,

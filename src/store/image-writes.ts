@@ -133,7 +133,10 @@ export function markMissing(db: Database, folder: string, scanId: number, unlist
 /** A fresh number for one scan (stored in project_settings). */
 export function nextScanId(db: Database): number {
   return db.transaction(() => {
-    const row = stmt<[], { value: string }>(db, "SELECT value FROM project_settings WHERE key = 'scan_counter'").get();
+    const row = stmt<[], { value: string }>(
+      db,
+      "SELECT value FROM project_settings WHERE key = 'scan_counter'",
+    ).get();
     const next = Number(row?.value ?? 0) + 1;
     stmt(
       db,

@@ -71,14 +71,14 @@ export function recordAndApply(
     db,
     `INSERT INTO label_history_changes
        (step, image_id, old_class_id, old_source, old_at, new_class_id, new_source, new_at)
-     SELECT ?1, i.id, l.class_id, l.source, l.labeled_at, j.value ->> 1,
-            CASE WHEN j.value ->> 1 IS NULL THEN NULL ELSE ?2 END,
-            CASE WHEN j.value ->> 1 IS NULL THEN NULL ELSE ?3 END
-     FROM json_each(?4) j
+     SELECT @step, i.id, l.class_id, l.source, l.labeled_at, j.value ->> 1,
+            CASE WHEN j.value ->> 1 IS NULL THEN NULL ELSE @source END,
+            CASE WHEN j.value ->> 1 IS NULL THEN NULL ELSE @now END
+     FROM json_each(@pairs) j
      JOIN images i ON i.id = j.value ->> 0
      LEFT JOIN labels l ON l.image_id = i.id
      WHERE l.class_id IS NOT (j.value ->> 1)`,
-  ).run(step, source, now, JSON.stringify([...latest])).changes;
+  ).run({ step, source, now, pairs: JSON.stringify([...latest]) }).changes;
   applyStep(db, step, 'new');
   return recorded;
 }
@@ -101,7 +101,13 @@ function applyStep(db: Database, step: number, side: 'old' | 'new'): number {
   return cleared + set;
 }
 
-function recordClass(db: Database, step: number, classId: number, before: ClassRow | null, after: ClassRow | null): void {
+function recordClass(
+  db: Database,
+  step: number,
+  classId: number,
+  before: ClassRow | null,
+  after: ClassRow | null,
+): void {
   stmt(db, 'INSERT INTO label_history_classes (step, class_id, before, after) VALUES (?, ?, ?, ?)').run(
     step,
     classId,
@@ -115,17 +121,30 @@ export function recordClassCreated(db: Database, step: number, classId: number):
   recordClass(db, step, classId, null, classRow(db, classId) ?? null);
 }
 
+/** The images a step changed (at most `limit`; null when it changed more). */
+export function stepImageIds(db: Database, step: number, limit: number): number[] | null {
+  const ids = stmt<[number, number], { image_id: number }>(
+    db,
+    'SELECT image_id FROM label_history_changes WHERE step = ? LIMIT ?',
+  )
+    .all(step, limit + 1)
+    .map((r) => r.image_id);
+  return ids.length > limit ? null : ids;
+}
+
 function changeCount(db: Database, step: number): number {
-  return stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM label_history_changes WHERE step = ?').get(
-    step,
-  )!.n;
+  return stmt<[number], { n: number }>(
+    db,
+    'SELECT count(*) AS n FROM label_history_changes WHERE step = ?',
+  ).get(step)!.n;
 }
 
 /** Closes a step opened with `beginStep`: kept when it changed something, dropped otherwise. */
 export function endStep(db: Database, step: number, changed: number): LabelChange {
   const hasClassChanges =
-    stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM label_history_classes WHERE step = ?').get(step)!
-      .n > 0;
+    stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM label_history_classes WHERE step = ?').get(
+      step,
+    )!.n > 0;
   if (changed === 0 && !hasClassChanges) {
     dropStep(db, step);
     return { step: null, changed: 0, history: historyState(db) };
@@ -189,11 +208,11 @@ function moveClassLabels(db: Database, step: number, from: number, to: number | 
     db,
     `INSERT INTO label_history_changes
        (step, image_id, old_class_id, old_source, old_at, new_class_id, new_source, new_at)
-     SELECT ?1, l.image_id, l.class_id, l.source, l.labeled_at, ?2,
-            CASE WHEN ?2 IS NULL THEN NULL ELSE l.source END,
-            CASE WHEN ?2 IS NULL THEN NULL ELSE l.labeled_at END
-     FROM labels l WHERE l.class_id = ?3`,
-  ).run(step, to, from).changes;
+     SELECT @step, l.image_id, l.class_id, l.source, l.labeled_at, @to,
+            CASE WHEN @to IS NULL THEN NULL ELSE l.source END,
+            CASE WHEN @to IS NULL THEN NULL ELSE l.labeled_at END
+     FROM labels l WHERE l.class_id = @from`,
+  ).run({ step, to, from }).changes;
 }
 
 function deleteClassInStep(db: Database, step: number, row: ClassRow): void {
@@ -205,13 +224,20 @@ function deleteClassInStep(db: Database, step: number, row: ClassRow): void {
 export function mergeClasses(db: Database, sourceIds: number[], targetId: number): LabelChange {
   const sources = [...new Set(sourceIds)];
   if (sources.includes(targetId)) {
-    throw new ApiError('invalid_args', 'A class cannot be merged into itself: leave the target out of sourceIds.');
+    throw new ApiError(
+      'invalid_args',
+      'A class cannot be merged into itself: leave the target out of sourceIds.',
+    );
   }
   return db
     .transaction(() => {
       const target = requireClassRow(db, targetId);
       const rows = sources.map((id) => requireClassRow(db, id));
-      const step = beginStep(db, 'merge', `merge ${rows.map((r) => `"${r.name}"`).join(', ')} into "${target.name}"`);
+      const step = beginStep(
+        db,
+        'merge',
+        `merge ${rows.map((r) => `"${r.name}"`).join(', ')} into "${target.name}"`,
+      );
       let moved = 0;
       for (const row of rows) moved += moveClassLabels(db, step, row.id, targetId);
       applyStep(db, step, 'new');
@@ -226,7 +252,10 @@ export function deleteClass(db: Database, id: number, confirm: boolean): LabelCh
   return db
     .transaction(() => {
       const row = requireClassRow(db, id);
-      const used = stmt<[number], { n: number }>(db, 'SELECT count(*) AS n FROM labels WHERE class_id = ?').get(id)!.n;
+      const used = stmt<[number], { n: number }>(
+        db,
+        'SELECT count(*) AS n FROM labels WHERE class_id = ?',
+      ).get(id)!.n;
       if (used > 0 && !confirm) {
         throw new ApiError(
           'precondition',
@@ -250,8 +279,14 @@ interface ClassChange {
   after: string | null;
 }
 
-function classChanges(db: Database, step: number): { id: number; before: ClassRow | null; after: ClassRow | null }[] {
-  return stmt<[number], ClassChange>(db, 'SELECT class_id, before, after FROM label_history_classes WHERE step = ?')
+function classChanges(
+  db: Database,
+  step: number,
+): { id: number; before: ClassRow | null; after: ClassRow | null }[] {
+  return stmt<[number], ClassChange>(
+    db,
+    'SELECT class_id, before, after FROM label_history_classes WHERE step = ?',
+  )
     .all(step)
     .map((c) => ({
       id: c.class_id,

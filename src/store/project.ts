@@ -10,6 +10,8 @@ import { migrate, schemaVersion } from './migrate.ts';
 export const APPLICATION_ID = 0x494e4350;
 export const PROJECT_EXTENSION = '.incept';
 const SQLITE_HEADER = 'SQLite format 3\0';
+/** Electron loads its own build of better-sqlite3 (electron/native-paths.ts); Node uses the default. */
+const nativeBinding = process.env.INCEPT_SQLITE_BINDING || undefined;
 
 /**
  * One project = one SQLite file that references images where they are on disk, plus a cache
@@ -44,7 +46,7 @@ export class ProjectStore {
         `The folder ${parent} does not exist. Create it first or pick another place.`,
       );
     }
-    const db = new BetterSqlite3(path);
+    const db = new BetterSqlite3(path, { nativeBinding });
     try {
       configure(db);
       db.pragma(`application_id = ${APPLICATION_ID}`);
@@ -77,7 +79,7 @@ export class ProjectStore {
     }
     let db: Database;
     try {
-      db = new BetterSqlite3(path, { fileMustExist: true });
+      db = new BetterSqlite3(path, { fileMustExist: true, nativeBinding });
     } catch (err) {
       throw new ApiError(
         'not_a_project',
@@ -119,13 +121,7 @@ export class ProjectStore {
   }
 
   info(): ProjectInfo {
-    const count = (sql: string): number => {
-      try {
-        return (this.db.prepare(sql).get() as { n: number }).n;
-      } catch {
-        return 0;
-      }
-    };
+    const count = (sql: string): number => (this.db.prepare(sql).get() as { n: number }).n;
     return {
       path: this.path,
       name: this.name,

@@ -6,7 +6,10 @@ const caches = new WeakMap<Database, Map<string, Statement>>();
  * A prepared statement, cached per connection: preparing costs more than running the small
  * queries the labeling view makes on every key press.
  */
-export function stmt<P extends unknown[] = unknown[], R = unknown>(db: Database, sql: string): Statement<P, R> {
+export function stmt<P extends unknown[] = unknown[], R = unknown>(
+  db: Database,
+  sql: string,
+): Statement<P, R> {
   let cache = caches.get(db);
   if (!cache) caches.set(db, (cache = new Map()));
   let s = cache.get(sql);

@@ -64,11 +64,13 @@ export async function findNearDuplicates(
 ): Promise<DuplicateReport> {
   const started = performance.now();
   const threshold = options.threshold ?? DEFAULT_DUPLICATE_THRESHOLD;
-  if (!(threshold > -1 && threshold <= 1)) throw new RangeError(`threshold must be in (-1, 1] (got ${threshold})`);
+  if (!(threshold > -1 && threshold <= 1))
+    throw new RangeError(`threshold must be in (-1, 1] (got ${threshold})`);
   if (x.length !== n * dim) throw new RangeError(`x has ${x.length} values; expected ${n} rows × ${dim}`);
   const block = Math.max(1, Math.floor(options.blockSize ?? DEFAULT_BLOCK));
   const { splits, ids } = options;
-  if (splits && splits.length !== n) throw new RangeError(`splits has ${splits.length} entries; expected ${n}`);
+  if (splits && splits.length !== n)
+    throw new RangeError(`splits has ${splits.length} entries; expected ${n}`);
   if (ids && ids.length !== n) throw new RangeError(`ids has ${ids.length} entries; expected ${n}`);
 
   const { unit, zero } = normaliseRows(x, n, dim);
@@ -86,7 +88,8 @@ export async function findNearDuplicates(
       const rows = size(b);
       const t = new Float32Array(dim * rows);
       const from = starts[b]! * dim;
-      for (let i = 0; i < rows; i++) for (let k = 0; k < dim; k++) t[k * rows + i] = unit[from + i * dim + k]!;
+      for (let i = 0; i < rows; i++)
+        for (let k = 0; k < dim; k++) t[k * rows + i] = unit[from + i * dim + k]!;
       columns.push(tf.tensor2d(t, [dim, rows]));
       if (yielder.due()) await yielder.yieldNow();
     }

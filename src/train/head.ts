@@ -4,9 +4,9 @@
  *
  * Why it is written by hand instead of with tf.layers / optimizer.minimize: the autodiff path on
  * tfjs-wasm took minutes for 10k×1024×10×50 epochs. Here the two matrix products per mini-batch
- * run in tfjs (XNNPACK under wasm, ~15–18 GMAC/s on one core) and everything small — softmax,
- * the (P − Y) gradient, Adam — runs in plain JS on Float32Arrays, which is cheaper than paying
- * tfjs's per-op overhead for tensors of a few thousand numbers.
+ * run in tfjs (XNNPACK under wasm, ~15–18 GMAC/s on one core); softmax and the (P − Y) gradient
+ * run in plain JS, which is cheaper than tfjs's per-op overhead for a few thousand numbers; the
+ * Adam / momentum update runs in a tiny wasm SIMD kernel (update-kernels.ts).
  *
  * Layout choices, all measured on tfjs-wasm 4.22:
  *  - Weights are kept transposed (Wt, [C, d]). The forward pass is Wt·Xbᵀ and the backward pass
@@ -17,8 +17,8 @@
  *    formed once from a seeded shuffle and only their order is reshuffled every epoch.
  *    Re-forming batches each epoch would mean re-uploading and re-packing all of X every epoch,
  *    which costs as much as the training arithmetic itself.
- *  - Above ~64M feature values the transposed copies are skipped (memory) and the forward pass
- *    becomes Xb·W, about 1.3× slower.
+ *  - Above TRAIN_TUNING.dualLayoutMaxValues (64M) training feature values the transposed
+ *    copies are skipped to save memory, and the forward pass becomes Xb·W (1.5–2× slower).
  *
  * The objective is: mean over training samples of (sample weight × class weight) × cross-entropy
  * + l2 · Σ W² (kernel only, in raw-feature units). With `standardize`, training runs on
@@ -104,8 +104,12 @@ export interface TrainedHead extends HeadWeights {
 
 /** Relative improvement that resets early-stopping patience. */
 const MIN_REL_IMPROVEMENT = 1e-4;
-/** Feature values (n·d) above which the transposed batch copies are not kept. */
-const DUAL_LAYOUT_MAX_VALUES = 64 * 1024 * 1024;
+
+/** Knobs for tests and benchmarks; not settings. */
+export const TRAIN_TUNING = {
+  /** Training feature values (n·d) above which the transposed batch copies are not kept. */
+  dualLayoutMaxValues: 64 * 1024 * 1024,
+};
 const VALIDATION_CHUNK = 1024;
 const ADAM_BETA1 = 0.9;
 const ADAM_BETA2 = 0.999;
@@ -134,7 +138,7 @@ export async function trainHead(
     for (let k = 0; k < d; k++) kernels.penalty[c * d + k] = 2 * s.l2 * stdz.scale[k]! * stdz.scale[k]!;
   }
 
-  const layout: Layout = n * d <= DUAL_LAYOUT_MAX_VALUES ? 'dual' : 'single';
+  const layout: Layout = n * d <= TRAIN_TUNING.dualLayoutMaxValues ? 'dual' : 'single';
   const batchRand = substream(s.seed, 1);
   const orderRand = substream(s.seed, 2);
   const batches: Batch[] = [];
@@ -157,13 +161,13 @@ export async function trainHead(
       for (let i = 0; i < nv; i++) all[i] = i;
       for (let at = 0; at < nv; at += VALIDATION_CHUNK) {
         const rows = all.subarray(at, Math.min(nv, at + VALIDATION_CHUNK));
-        valChunks.push(makeBatch(tf, val, rows, d, stdz, layout, valWeight));
+        valChunks.push(makeBatch(tf, val, rows, d, stdz, layout, valWeight, false));
       }
     }
 
     const model = initialModel(kernels.w, d, C, stdz, s.seed);
     const opt = new Optimizer(s, kernels, C);
-    const maxBs = Math.max(...batches.map((b) => b.size), ...valChunks.map((b) => b.size));
+    const maxBs = [...batches, ...valChunks].reduce((m, b) => Math.max(m, b.size), 0);
     const scratch = new Scratch(C, d, maxBs);
     const history: EpochStats[] = [];
     let best = Infinity; // lowest monitored value: its weights are the ones restored
@@ -184,7 +188,7 @@ export async function trainHead(
         const r = softmaxGradient(z, batch, model.b, scratch, layout === 'dual');
         lossSum += r.loss;
         correct += r.correct;
-        kernels.grad.set(backward(tf, batch, scratch));
+        backward(tf, batch, scratch, kernels.grad);
         opt.step(model.b, scratch.gradB);
         if (yielder.due()) await yielder.yieldNow();
       }
@@ -275,14 +279,18 @@ function checkShapes(data: TrainData): void {
   if (!Number.isInteger(C) || C < 2) {
     throw new RangeError(`numClasses must be an integer of at least 2 (got ${C}); see checkTrainable()`);
   }
-  const check = (name: string, rows: { x: Float32Array; y: Int32Array; weight?: Float32Array | undefined }) => {
+  const check = (
+    name: string,
+    rows: { x: Float32Array; y: Int32Array; weight?: Float32Array | undefined },
+  ) => {
     const n = rows.y.length;
     if (rows.x.length !== n * d) {
       throw new RangeError(`${name}.x has ${rows.x.length} values; expected ${n} rows × ${d} = ${n * d}`);
     }
     for (let i = 0; i < n; i++) {
       const yi = rows.y[i]!;
-      if (yi < 0 || yi >= C) throw new RangeError(`${name}.y[${i}] = ${yi} is not a class index in 0..${C - 1}`);
+      if (yi < 0 || yi >= C)
+        throw new RangeError(`${name}.y[${i}] = ${yi} is not a class index in 0..${C - 1}`);
     }
     const x = rows.x;
     for (let j = 0; j < x.length; j++) {
@@ -435,8 +443,8 @@ interface Batch {
   y: Int32Array;
   /** Loss weight per row (mean 1 over the training set). */
   w: Float64Array;
-  /** [size, d] standardised rows. */
-  X: Tensor2D;
+  /** [size, d] standardised rows; only for training batches or the 'single' layout. */
+  X: Tensor2D | null;
   /** [d, size], only in the 'dual' layout. */
   Xt: Tensor2D | null;
   dispose(): void;
@@ -464,6 +472,7 @@ function makeBatch(
   stdz: Standardiser,
   layout: Layout,
   weight: Float64Array,
+  forBackward = true,
 ): Batch {
   const bs = rows.length;
   const xb = new Float32Array(bs * d);
@@ -486,12 +495,12 @@ function makeBatch(
       for (let k = 0; k < d; k++) xt[k * bs + i] = xb[row + k]!;
     }
   }
-  const X = tf.tensor2d(xb, [bs, d]);
+  const X = forBackward || !xt ? tf.tensor2d(xb, [bs, d]) : null;
   let Xt: Tensor2D | null = null;
   try {
     Xt = xt ? tf.tensor2d(xt, [d, bs]) : null;
   } catch (err) {
-    X.dispose();
+    X?.dispose();
     throw err;
   }
   return {
@@ -501,7 +510,7 @@ function makeBatch(
     X,
     Xt,
     dispose() {
-      X.dispose();
+      X?.dispose();
       Xt?.dispose();
     },
   };
@@ -559,7 +568,7 @@ function forward(tf: Tf, batch: Batch, model: Model, scratch: Scratch, layout: L
       const W = scratch.W; // [d, C]
       for (let c = 0; c < C; c++) for (let k = 0; k < d; k++) W[k * C + c] = model.Wt[c * d + k]!;
       Wt = tf.tensor2d(W, [d, C]);
-      out = tf.matMul(batch.X, Wt);
+      out = tf.matMul(batch.X!, Wt);
     }
     return out.dataSync() as Float32Array;
   } finally {
@@ -568,14 +577,14 @@ function forward(tf: Tf, batch: Batch, model: Model, scratch: Scratch, layout: L
   }
 }
 
-/** dL/dWt for the batch: G·Xb, [C, d]. */
-function backward(tf: Tf, batch: Batch, scratch: Scratch): Float32Array {
+/** Writes dL/dWt for the batch, G·Xb ([C, d]), into `into`. */
+function backward(tf: Tf, batch: Batch, scratch: Scratch, into: Float32Array): void {
   const { C } = scratch;
   const G = tf.tensor2d(scratch.grad.subarray(0, C * batch.size), [C, batch.size]);
   try {
-    const out = tf.matMul(G, batch.X);
+    const out = tf.matMul(G, batch.X!);
     try {
-      return out.dataSync() as Float32Array;
+      into.set(out.dataSync() as Float32Array);
     } finally {
       out.dispose();
     }

@@ -6,6 +6,8 @@
  * stopping or a validation set. The held-out fold's predictions only need to be roughly right
  * and calibrated, not optimal, and a fixed budget keeps k trainings at about
  * k × 20 × (k−1)/k ≈ 80 sample-epochs per sample (5 folds) — comparable to one full training.
+ * Small sets get more epochs, up to MIN_FOLD_STEPS optimizer steps per fold: 20 epochs of a few
+ * mini-batches leave the model too unsure to call anything mislabeled, and they are cheap.
  *
  * Folds are stratified by class and seeded. With `groups` (e.g. the image id of each augmented
  * variant) all rows of a group share a fold, so a variant never "predicts" its own twin.
@@ -19,6 +21,8 @@ import { resolveTrainSettings, type TrainSettings } from './settings.ts';
 import { throwIfAborted } from './abort.ts';
 
 export const MIN_CLASS_ROWS = 2;
+export const MIN_FOLD_STEPS = 1000;
+const MAX_FOLD_EPOCHS = 1000;
 
 export interface LabeledRows {
   featureDim: number;
@@ -32,7 +36,7 @@ export interface LabeledRows {
 
 export interface OofOptions {
   k?: number;
-  /** Epochs per fold (no early stopping). */
+  /** Epochs per fold (no early stopping); raised for small sets, see MIN_FOLD_STEPS. */
   epochs?: number;
   seed?: number;
   /** Anything else for the fold trainings (learning rate, l2, class weighting, ...). */
@@ -53,7 +57,7 @@ export interface OofResult {
 export const DEFAULT_OOF = { k: 5, epochs: 20 } as const;
 
 export async function outOfFoldPredictions(data: LabeledRows, options: OofOptions = {}): Promise<OofResult> {
-  const { featureDim: d, numClasses: C, x, y } = data;
+  const { featureDim: d, numClasses: C, y } = data;
   const n = y.length;
   const k = options.k ?? DEFAULT_OOF.k;
   if (!Number.isInteger(k) || k < 2) throw new RangeError(`k must be an integer ≥ 2 (got ${k})`);
@@ -65,6 +69,11 @@ export async function outOfFoldPredictions(data: LabeledRows, options: OofOption
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
   });
   const fold = stratifiedFolds(y, k, base.seed, data.groups);
+  const batchesPerEpoch = Math.ceil((n * (k - 1)) / k / base.batchSize);
+  const epochs = Math.min(
+    Math.max(base.epochs, Math.ceil(MIN_FOLD_STEPS / batchesPerEpoch)),
+    Math.max(base.epochs, MAX_FOLD_EPOCHS),
+  );
 
   const probs = new Float32Array(n * C);
   const assessable = new Uint8Array(n);
@@ -77,7 +86,7 @@ export async function outOfFoldPredictions(data: LabeledRows, options: OofOption
     if (testRows.length === 0) continue;
     const train = takeRows(data, trainRows);
     const foldData: TrainData = { featureDim: d, numClasses: C, train };
-    const head = await trainHead(foldData, { ...base, seed: base.seed + f }, hooks);
+    const head = await trainHead(foldData, { ...base, epochs, seed: base.seed + f }, hooks);
     const held = takeRows(data, testRows);
     const pred = await predictHead(head, held.x, testRows.length, { signal: options.signal });
     const classRows = new Int32Array(C);

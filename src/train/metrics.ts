@@ -33,7 +33,12 @@ export interface Evaluation {
 
 export const MIN_PROBABILITY = 1e-12;
 
-export function evaluate(probs: Float32Array, numClasses: number, yTrue: Int32Array, ids?: number[]): Evaluation {
+export function evaluate(
+  probs: Float32Array,
+  numClasses: number,
+  yTrue: Int32Array,
+  ids?: number[],
+): Evaluation {
   const C = numClasses;
   const n = yTrue.length;
   if (!Number.isInteger(C) || C < 1) throw new RangeError(`numClasses must be a positive integer (got ${C})`);
@@ -48,7 +53,8 @@ export function evaluate(probs: Float32Array, numClasses: number, yTrue: Int32Ar
   let lossSum = 0;
   for (let i = 0; i < n; i++) {
     const y = yTrue[i]!;
-    if (!Number.isInteger(y) || y < 0 || y >= C) throw new RangeError(`yTrue[${i}] = ${y} is not in 0..${C - 1}`);
+    if (!Number.isInteger(y) || y < 0 || y >= C)
+      throw new RangeError(`yTrue[${i}] = ${y} is not in 0..${C - 1}`);
     const row = i * C;
     let pred = 0;
     for (let c = 1; c < C; c++) if (probs[row + c]! > probs[row + pred]!) pred = c;

@@ -34,7 +34,9 @@ export async function predictHead(
 ): Promise<Prediction> {
   const C = head.bias.length;
   if (C < 1 || head.weights.length % C !== 0) {
-    throw new RangeError(`head has ${head.weights.length} weights for ${C} classes; expected featureDim × ${C}`);
+    throw new RangeError(
+      `head has ${head.weights.length} weights for ${C} classes; expected featureDim × ${C}`,
+    );
   }
   const d = head.weights.length / C;
   if (!Number.isInteger(n) || n < 0 || x.length !== n * d) {
@@ -53,7 +55,9 @@ export async function predictHead(
     for (let start = 0; start < n; start += rowsPerChunk) {
       throwIfAborted(options.signal, 'Prediction');
       const rows = Math.min(rowsPerChunk, n - start);
-      const logits = tf.tidy(() => tf.matMul(tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]), W));
+      const logits = tf.tidy(() =>
+        tf.matMul(tf.tensor2d(x.subarray(start * d, (start + rows) * d), [rows, d]), W),
+      );
       let z: Float32Array;
       try {
         z = logits.dataSync() as Float32Array;

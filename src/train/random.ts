@@ -27,7 +27,10 @@ export function substream(seed: number, stream: number): () => number {
 }
 
 /** Fisher–Yates, in place. */
-export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(a: T, rand: () => number): T {
+export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(
+  a: T,
+  rand: () => number,
+): T {
   for (let i = a.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     const t = a[i];

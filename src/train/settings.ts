@@ -27,7 +27,8 @@ export interface TrainSettings {
    * Train on z-scored features and fold the transform back into W and b at the end (the optimum
    * is unchanged: the L2 term stays in raw-feature units). Off by default: Adam already scales
    * each weight's step, and on ReLU-style features z-scoring blows up rarely active, mostly-noise
-   * channels, which generalised slightly worse in our synthetic trials. Worth it for 'sgd'.
+   * channels, which generalised slightly worse in our synthetic trials. May help 'sgd' when
+   * features have very different scales.
    */
   standardize: boolean;
   seed: number;

@@ -64,7 +64,8 @@ export function buildSplits(input: SplitInput): Splits {
   for (let i = 0; i < labels.length; i++) {
     const y = labels[i]!;
     if (y < 0) continue;
-    if (!Number.isInteger(y) || y >= C) throw new RangeError(`labels[${i}] = ${y} is not a class index below ${C}`);
+    if (!Number.isInteger(y) || y >= C)
+      throw new RangeError(`labels[${i}] = ${y} is not a class index below ${C}`);
     const s = splits[i] ?? 'train';
     if (s !== 'train' && s !== 'validation' && s !== 'test') {
       throw new RangeError(`splits[${i}] = ${String(s)}; expected 'train', 'validation' or 'test'`);
@@ -115,7 +116,11 @@ export function buildSplits(input: SplitInput): Splits {
     train: collect('train'),
     validation: collect('validation'),
     test: collect('test'),
-    counts: members.map((m) => ({ train: m.train.length, validation: m.validation.length, test: m.test.length })),
+    counts: members.map((m) => ({
+      train: m.train.length,
+      validation: m.validation.length,
+      test: m.test.length,
+    })),
     flags,
   };
 }

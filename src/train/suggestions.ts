@@ -42,9 +42,13 @@ export function rankSuggestions(
   return out;
 }
 
-/** How many predictions have a top probability ≥ p. */
+/**
+ * How many predictions have a top probability ≥ p. For a Float32Array, p is rounded to float32
+ * first, so that a stored 0.9 counts as "at least 0.9".
+ */
 export function countAbove(topProb: ArrayLike<number>, p: number): number {
+  const t = topProb instanceof Float32Array ? Math.fround(p) : p;
   let count = 0;
-  for (let i = 0; i < topProb.length; i++) if (topProb[i]! >= p) count++;
+  for (let i = 0; i < topProb.length; i++) if (topProb[i]! >= t) count++;
   return count;
 }

@@ -83,7 +83,18 @@ class JsKernels implements UpdateKernels {
 }
 
 interface SimdExports {
-  adam(w: number, m: number, v: number, g: number, p: number, bytes: number, a: number, b1: number, b2: number, eps: number): void;
+  adam(
+    w: number,
+    m: number,
+    v: number,
+    g: number,
+    p: number,
+    bytes: number,
+    a: number,
+    b1: number,
+    b2: number,
+    eps: number,
+  ): void;
   momentum(w: number, acc: number, g: number, p: number, bytes: number, lr: number, mu: number): void;
 }
 
@@ -374,10 +385,13 @@ function assemble(): Uint8Array<ArrayBuffer> {
     ...section(1, vec([adamType, momentumType])),
     ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, ...uleb(1)]])),
     ...section(3, vec([uleb(0), uleb(1)])),
-    ...section(7, vec([
-      [...str('adam'), 0x00, 0x00],
-      [...str('momentum'), 0x00, 0x01],
-    ])),
+    ...section(
+      7,
+      vec([
+        [...str('adam'), 0x00, 0x00],
+        [...str('momentum'), 0x00, 0x01],
+      ]),
+    ),
     ...section(10, vec([adamBody(), momentumBody()])),
   ];
   return new Uint8Array(bytes);

@@ -2,7 +2,14 @@
  * The renderer's only door to the backend. Inside Electron the preload exposes `window.incept`
  * (IPC); in browser mode the same interface goes over HTTP + WebSocket to `incept serve`.
  */
-import type { Api, EventName, Events, MethodArgs, MethodName, MethodResult } from '../../../src/api/contract.ts';
+import type {
+  Api,
+  EventName,
+  Events,
+  MethodArgs,
+  MethodName,
+  MethodResult,
+} from '../../../src/api/contract.ts';
 import type { ApiErrorShape } from '../../../src/api/errors.ts';
 
 export type { Api };
@@ -57,11 +64,16 @@ export class HttpApi implements Api {
         credentials: 'same-origin',
       });
     } catch {
-      throw new RemoteError({ code: 'unavailable', message: 'The Incept server is not reachable. Is "incept serve" still running?' });
+      throw new RemoteError({
+        code: 'unavailable',
+        message: 'The Incept server is not reachable. Is "incept serve" still running?',
+      });
     }
     const body = (await res.json().catch(() => null)) as { result?: unknown; error?: ApiErrorShape } | null;
     if (!res.ok || !body || body.error) {
-      throw new RemoteError(body?.error ?? { code: 'internal', message: `HTTP ${res.status} from ${method}` });
+      throw new RemoteError(
+        body?.error ?? { code: 'internal', message: `HTTP ${res.status} from ${method}` },
+      );
     }
     return body.result as MethodResult<M>;
   }

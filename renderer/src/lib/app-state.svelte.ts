@@ -1,5 +1,6 @@
-import type { AppInfo, ModelStatus, ProjectInfo, RecentProject } from '../../../src/api/contract.ts';
+import type { AppInfo, ProjectInfo, RecentProject } from '../../../src/api/contract.ts';
 import type { Api, ConnectionState, Observable } from './api.ts';
+import { bridge, type ComputeStatus, type MenuCommand } from './desktop.ts';
 import { errorMessage } from './errors.ts';
 import { JobsState } from './jobs.svelte.ts';
 import { Notices } from './notices.svelte.ts';
@@ -23,8 +24,6 @@ export class AppState {
   #recent = $state.raw<RecentProject[]>([]);
   #busy = $state(false);
   #connection = $state<ConnectionState>('open');
-  /** The model as seen before a project is open (null when the backend needs a project for it). */
-  #model = $state.raw<ModelStatus | null>(null);
 
   readonly engine = $derived.by(() => {
     const info = this.#info;
@@ -48,6 +47,9 @@ export class AppState {
         void this.#resync();
       }
     });
+    const desk = bridge();
+    desk?.onMenuCommand?.((cmd) => this.#menu(cmd));
+    desk?.onComputeStatus?.((status) => this.#compute(status));
   }
 
   get info(): AppInfo | null {
@@ -72,9 +74,6 @@ export class AppState {
   get connection(): ConnectionState {
     return this.#connection;
   }
-  get model(): ModelStatus | null {
-    return this.#model;
-  }
 
   dismissError(): void {
     this.notices.clearErrors();
@@ -88,7 +87,6 @@ export class AppState {
       this.#recent = await this.api.call('project.recent', {});
     });
     await this.jobs.sync();
-    if (!this.#project) await this.refreshModel();
   }
 
   async refreshRecent(): Promise<void> {
@@ -96,15 +94,6 @@ export class AppState {
       this.#recent = await this.api.call('project.recent', {});
     } catch {
       // The list is a convenience; a failure here must not replace a more useful error.
-    }
-  }
-
-  async refreshModel(): Promise<void> {
-    try {
-      this.#model = await this.api.call('model.status', {});
-    } catch {
-      // Without a project the backend may not know the model yet; the project screen shows it.
-      this.#model = null;
     }
   }
 
@@ -124,7 +113,6 @@ export class AppState {
     return this.#run(async () => {
       await this.api.call('project.close', {});
       this.#setProject(null);
-      await this.refreshModel();
     });
   }
 
@@ -140,6 +128,39 @@ export class AppState {
     const next = new Workspace(this.api, this.jobs, this.notices, project);
     this.#workspace = next;
     void next.load();
+  }
+
+  /** Electron's menu: Import…, Export…, Undo, Redo act on the open project. */
+  #menu(cmd: MenuCommand): void {
+    const ws = this.#workspace;
+    if (!ws) {
+      this.notices.info('Open a project first.');
+      return;
+    }
+    if (cmd.command === 'edit.undo') void ws.dataset.undo();
+    else if (cmd.command === 'edit.redo') void ws.dataset.redo();
+    else ws.openDialog(cmd.command === 'import.folder' ? 'import' : 'export', cmd.folder);
+  }
+
+  /** In Electron the backend is a compute process: its crashes and restarts are the connection. */
+  #compute(status: ComputeStatus): void {
+    const was = this.#connection;
+    if (status.state === 'ready') {
+      this.#connection = 'open';
+      if (was !== 'open') void this.#resync();
+    } else if (status.state === 'starting') {
+      this.#connection = 'connecting';
+    } else if (status.state === 'crashed') {
+      this.#connection = status.restarting ? 'connecting' : 'closed';
+      this.notices.push(
+        'error',
+        `The compute process stopped${status.crash?.reason ? ` (${status.crash.reason})` : ''}${status.restarting ? '; restarting it.' : '.'}`,
+      );
+    } else if (status.state === 'reopen-failed') {
+      this.notices.push('error', `Could not reopen ${status.path}: ${status.error.message}`);
+    } else {
+      this.#connection = 'closed';
+    }
   }
 
   /** After the server came back: reload what may have changed while events could not arrive. */

@@ -1,3 +1,5 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
+   replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
 import type { ClassInfo } from '../../../src/api/contract.ts';
 import type { Api } from './api.ts';
 import type { Notices } from './notices.svelte.ts';
@@ -58,7 +60,9 @@ export class ClassesState {
     const before = this.#list;
     // Reordering is shown at once; the backend's answer replaces it (or the old order returns).
     this.#list = ids.map((i) => before.find((c) => c.id === i)!);
-    const result = await this.#do('Could not reorder the classes', () => this.#api.call('classes.reorder', { ids }));
+    const result = await this.#do('Could not reorder the classes', () =>
+      this.#api.call('classes.reorder', { ids }),
+    );
     this.#list = result ?? before;
   }
 

@@ -1,8 +1,22 @@
-import type { DatasetCounts, Events, HistoryState, ImageRow, LabelSource } from '../../../src/api/contract.ts';
+/* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
+   replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
+import type {
+  DatasetCounts,
+  Events,
+  HistoryState,
+  ImageRow,
+  LabelSource,
+} from '../../../src/api/contract.ts';
 import type { Api } from './api.ts';
 import type { Notices } from './notices.svelte.ts';
-import { dependsOnLabels, isPredictionFilter, sameFilter, toImageFilter, type GridFilter } from './filters.ts';
-import { IndexSet } from './grid/index-set.ts';
+import {
+  dependsOnLabels,
+  isPredictionFilter,
+  sameFilter,
+  toImageFilter,
+  type GridFilter,
+} from './filters.ts';
+import type { IndexSet } from './grid/index-set.ts';
 import { patchRows, rowAt, withPage, type Pages } from './grid/page-cache.ts';
 import {
   advance,
@@ -17,7 +31,14 @@ import {
   type Direction,
   type Selection,
 } from './grid/selection.ts';
-import { layoutFor, pagesCovering, rowsPerPage, scrollToReveal, windowFor, type CellSize } from './grid/virtual.ts';
+import {
+  layoutFor,
+  pagesCovering,
+  rowsPerPage,
+  scrollToReveal,
+  windowFor,
+  type CellSize,
+} from './grid/virtual.ts';
 
 export const PAGE_SIZE = 200;
 /** Pages kept in memory (~12 000 rows): far-away pages are dropped and fetched again if needed. */

@@ -25,7 +25,11 @@ export function isPredictionFilter(f: GridFilter): f is { kind: PredictionFilter
 }
 
 /** The `images.query` filter; prediction kinds need their ids resolved first. */
-export function toImageFilter(f: GridFilter, search: string, resolvedIds: readonly number[] | null = null): ImageFilter {
+export function toImageFilter(
+  f: GridFilter,
+  search: string,
+  resolvedIds: readonly number[] | null = null,
+): ImageFilter {
   const s = search.trim();
   const extra = s === '' ? {} : { search: s };
   switch (f.kind) {

@@ -1,3 +1,5 @@
+import { bridge } from './desktop.ts';
+
 export type ImageVariant = 'thumb' | 'full';
 
 /**
@@ -6,6 +8,8 @@ export type ImageVariant = 'thumb' | 'full';
  * along). The one place that decides, so no component builds image URLs itself.
  */
 export function imageUrl(id: number, variant: ImageVariant = 'thumb'): string {
-  if (typeof window !== 'undefined' && window.incept) return `incept-img://${id}/${variant}`;
+  if (typeof window !== 'undefined' && window.incept) {
+    return bridge()?.imageUrl?.(id, variant) ?? `incept-img://${id}/${variant}`;
+  }
   return `/img/${id}/${variant}`;
 }

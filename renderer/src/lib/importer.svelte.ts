@@ -15,14 +15,17 @@ class DialogJob<R> {
   #error = $state<string | null>(null);
   #starting = $state(false);
 
-  readonly job: JobView | null = $derived(this.#jobs.get(this.#jobId));
-  readonly running = $derived(this.#starting || this.job?.status === 'running');
-
   constructor(api: Api, jobs: JobsState) {
     this.api = api;
     this.#jobs = jobs;
   }
 
+  get job(): JobView | null {
+    return this.#jobs.get(this.#jobId);
+  }
+  get running(): boolean {
+    return this.#starting || this.job?.status === 'running';
+  }
   get result(): R | null {
     return this.#result;
   }

@@ -27,7 +27,11 @@ export function describeProgress(p: JobProgress): string {
   const bytes = p.kind === 'model-download';
   const fmt = (n: number): string => (bytes ? formatBytes(n) : formatCount(n));
   const parts: string[] = [];
-  parts.push(p.total !== null ? `${fmt(p.done)} / ${fmt(p.total)}${bytes ? '' : ` ${unit}`}` : `${fmt(p.done)}${bytes ? '' : ` ${unit}`}`);
+  parts.push(
+    p.total !== null
+      ? `${fmt(p.done)} / ${fmt(p.total)}${bytes ? '' : ` ${unit}`}`
+      : `${fmt(p.done)}${bytes ? '' : ` ${unit}`}`,
+  );
   const rate = bytes ? (p.rate > 0 ? `${formatBytes(p.rate)}/s` : '') : formatRate(p.rate, unit);
   if (rate) parts.push(rate);
   const eta = formatEta(p.etaSeconds);

@@ -1,3 +1,5 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
+   replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
 import type { JobInfo, JobKind, JobProgress, JobStatus } from '../../../src/api/contract.ts';
 import type { ApiErrorShape } from '../../../src/api/errors.ts';
 import type { Api } from './api.ts';
@@ -56,7 +58,16 @@ export class JobsState {
       id: jobId,
       kind,
       status: 'running',
-      progress: { jobId, kind, phase: 'starting', done: 0, total: null, rate: 0, etaSeconds: null, counters: {} },
+      progress: {
+        jobId,
+        kind,
+        phase: 'starting',
+        done: 0,
+        total: null,
+        rate: 0,
+        etaSeconds: null,
+        counters: {},
+      },
       error: null,
       result: null,
     });
@@ -125,7 +136,10 @@ export class JobsState {
     this.#put(viewOf(info));
     if (!this.#quiet.has(info.id)) {
       if (info.status === 'failed')
-        this.#notices.push('error', `${JOB_TITLES[info.kind]} failed: ${info.error?.message ?? 'unknown error'}`);
+        this.#notices.push(
+          'error',
+          `${JOB_TITLES[info.kind]} failed: ${info.error?.message ?? 'unknown error'}`,
+        );
       else if (info.status === 'cancelled') this.#notices.info(`${JOB_TITLES[info.kind]} cancelled.`);
     }
     this.#quiet.delete(info.id);

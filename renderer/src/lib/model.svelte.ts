@@ -35,7 +35,9 @@ export class ModelState {
     return this.#importing;
   }
   get download(): ReturnType<JobsState['get']> {
-    return this.#jobs.get(this.#downloadJob) ?? this.#jobs.running.find((j) => j.kind === 'model-download') ?? null;
+    return (
+      this.#jobs.get(this.#downloadJob) ?? this.#jobs.running.find((j) => j.kind === 'model-download') ?? null
+    );
   }
   get features(): ReturnType<JobsState['get']> {
     return this.#jobs.get(this.#featuresJob) ?? this.#jobs.running.find((j) => j.kind === 'features') ?? null;

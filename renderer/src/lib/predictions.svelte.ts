@@ -1,3 +1,5 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
+   replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
 import type { ImagePrediction, ImageRow } from '../../../src/api/contract.ts';
 import type { Api } from './api.ts';
 
@@ -45,7 +47,8 @@ export class PredictionsState {
       for (let offset = 0; offset < MAX_BADGES; offset += PAGE) {
         const page = await this.#api.call('predictions.query', { kind: 'all', offset, limit: PAGE });
         if (this.#runId !== runId) return;
-        for (const p of page.items) next.set(p.imageId, { classId: p.predictedClassId, probability: p.probability });
+        for (const p of page.items)
+          next.set(p.imageId, { classId: p.predictedClassId, probability: p.probability });
         if (page.items.length < PAGE || offset + PAGE >= page.total) break;
       }
     } catch {

@@ -1,3 +1,5 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
+   replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
 import type { PredictionRow } from '../../../src/api/contract.ts';
 import type { Api } from './api.ts';
 import type { Notices } from './notices.svelte.ts';
@@ -58,7 +60,11 @@ export class SuggestionsState {
   async load(): Promise<void> {
     this.#loading = true;
     try {
-      const page = await this.#api.call('predictions.query', { kind: 'suggestions', order: 'uncertain', limit: PAGE });
+      const page = await this.#api.call('predictions.query', {
+        kind: 'suggestions',
+        order: 'uncertain',
+        limit: PAGE,
+      });
       this.#items = page.items;
       this.#total = page.total;
       this.#cursor = Math.min(this.#cursor, Math.max(0, page.items.length - 1));

@@ -24,10 +24,6 @@ export class TrainingState {
 
   readonly current = $derived(this.#runs.find((r) => r.current) ?? null);
   readonly stale = $derived(this.current?.stale ?? false);
-  readonly job: JobView | null = $derived(
-    this.#jobs.get(this.#jobId) ?? this.#jobs.running.find((j) => j.kind === 'train') ?? null,
-  );
-  readonly training = $derived(this.job?.status === 'running');
   /** Curves of the running job, else of the selected run. */
   readonly series = $derived(
     this.training || (this.#live.epoch.length > 0 && !this.#detail)
@@ -38,7 +34,11 @@ export class TrainingState {
   );
   /** The metrics the results panel shows: validation when there is one. */
   readonly metrics = $derived(
-    this.#detail ? (this.#split === 'validation' ? (this.#detail.validation ?? this.#detail.train) : this.#detail.train) : null,
+    this.#detail
+      ? this.#split === 'validation'
+        ? (this.#detail.validation ?? this.#detail.train)
+        : this.#detail.train
+      : null,
   );
 
   constructor(api: Api, jobs: JobsState, notices: Notices) {
@@ -54,6 +54,13 @@ export class TrainingState {
       }
       this.#live = addPoint(this.#live, p.counters);
     });
+  }
+
+  get job(): JobView | null {
+    return this.#jobs.get(this.#jobId) ?? this.#jobs.running.find((j) => j.kind === 'train') ?? null;
+  }
+  get training(): boolean {
+    return this.job?.status === 'running';
   }
 
   get runs(): RunSummary[] {

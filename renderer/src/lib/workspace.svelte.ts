@@ -29,6 +29,8 @@ export class Workspace {
   readonly exporter: ExportJob;
   #view = $state<View>('dataset');
   #dialog = $state<Dialog>(null);
+  /** A folder chosen before the dialog opened (Electron's File menu). */
+  #dialogFolder = $state('');
   readonly #off: (() => void)[] = [];
   #runsTimer: ReturnType<typeof setTimeout> | null = null;
   #predictionsRun: number | null = null;
@@ -77,6 +79,15 @@ export class Workspace {
     return this.#dialog;
   }
   set dialog(d: Dialog) {
+    this.#dialog = d;
+    if (d === null) this.#dialogFolder = '';
+  }
+  get dialogFolder(): string {
+    return this.#dialogFolder;
+  }
+
+  openDialog(d: Exclude<Dialog, null>, folder = ''): void {
+    this.#dialogFolder = folder;
     this.#dialog = d;
   }
 

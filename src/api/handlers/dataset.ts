@@ -1,18 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Events } from '../contract.ts';
+import type { Events, LabelChange } from '../contract.ts';
 import type { Core } from '../../core.ts';
-import {
-  createClass,
-  getClass,
-  listClasses,
-  reorderClasses,
-  updateClass,
-} from '../../store/classes.ts';
+import { createClass, getClass, listClasses, reorderClasses, updateClass } from '../../store/classes.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../../store/dataset-csv.ts';
 import { exportFolders, prepareExportFolder } from '../../store/dataset-export.ts';
 import { datasetCounts, getImage, queryImages } from '../../store/images.ts';
-import { deleteClass, historyState, mergeClasses, redo, setLabels, undo } from '../../store/labels.ts';
+import {
+  deleteClass,
+  historyState,
+  mergeClasses,
+  redo,
+  setLabels,
+  stepImageIds,
+  undo,
+} from '../../store/labels.ts';
 import { ApiError } from '../errors.ts';
 import type { Handlers } from '../dispatch.ts';
 
@@ -49,12 +51,19 @@ export function datasetHandlers(core: Core): Pick<Handlers, DatasetMethods> {
     return result;
   };
 
+  /** Undo and redo tell listeners which images moved, when that is a handful. */
+  const stepped = (result: LabelChange): LabelChange => {
+    if (result.step === null) return result;
+    return announce('labels', result, stepImageIds(db(), result.step, MAX_IDS_IN_EVENT) ?? undefined);
+  };
+
   return {
     'classes.list': () => listClasses(db()),
     'classes.create': (a) => announce('classes', createClass(db(), a)),
     'classes.update': (a) => announce('classes', updateClass(db(), a)),
     'classes.reorder': ({ ids }) => announce('classes', reorderClasses(db(), ids)),
-    'classes.merge': ({ sourceIds, targetId }) => announce('classes', mergeClasses(db(), sourceIds, targetId)),
+    'classes.merge': ({ sourceIds, targetId }) =>
+      announce('classes', mergeClasses(db(), sourceIds, targetId)),
     'classes.delete': ({ id, confirm }) => announce('classes', deleteClass(db(), id, confirm)),
 
     'images.query': (q) => {
@@ -68,14 +77,8 @@ export function datasetHandlers(core: Core): Pick<Handlers, DatasetMethods> {
       const result = setLabels(db(), imageIds, classId, source);
       return result.changed > 0 ? announce('labels', result, imageIds) : result;
     },
-    'labels.undo': () => {
-      const result = undo(db());
-      return result.step !== null ? announce('labels', result) : result;
-    },
-    'labels.redo': () => {
-      const result = redo(db());
-      return result.step !== null ? announce('labels', result) : result;
-    },
+    'labels.undo': () => stepped(undo(db())),
+    'labels.redo': () => stepped(redo(db())),
     'labels.history': () => historyState(db()),
 
     'dataset.importCsv': ({ file, createClasses }) => {

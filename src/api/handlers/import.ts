@@ -13,16 +13,22 @@ function assertFolder(path: string): void {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ApiError(
       code === 'ENOENT' ? 'not_found' : 'precondition',
-      code === 'ENOENT' ? `No folder at ${path}. Check the path.` : `Cannot open ${path}: ${(err as Error).message}`,
+      code === 'ENOENT'
+        ? `No folder at ${path}. Check the path.`
+        : `Cannot open ${path}: ${(err as Error).message}`,
     );
   }
   if (!isDir) throw new ApiError('invalid_args', `${path} is a file; import needs a folder.`);
 }
 
-export function importHandlers(core: Core): Pick<Handlers, 'import.start' | 'import.rescan' | 'import.roots'> {
+export function importHandlers(
+  core: Core,
+): Pick<Handlers, 'import.start' | 'import.rescan' | 'import.roots'> {
   /** Import and rescan write the same rows: one at a time. */
   const assertIdle = (): void => {
-    const running = core.jobs.list().find((j) => j.status === 'running' && (j.kind === 'import' || j.kind === 'rescan'));
+    const running = core.jobs
+      .list()
+      .find((j) => j.status === 'running' && (j.kind === 'import' || j.kind === 'rescan'));
     if (running) {
       throw new ApiError(
         'conflict',
@@ -35,7 +41,11 @@ export function importHandlers(core: Core): Pick<Handlers, 'import.start' | 'imp
   const start = (kind: 'import' | 'rescan', roots: ScanRoot[]): { jobId: string } => {
     const project = core.requireProject();
     const job = core.jobs.start(kind, (ctx) =>
-      scanFolders(project, { roots, onCommit: () => core.events.emit('dataset.changed', { reason: kind }) }, ctx),
+      scanFolders(
+        project,
+        { roots, onCommit: () => core.events.emit('dataset.changed', { reason: kind }) },
+        ctx,
+      ),
     );
     return { jobId: job.id };
   };
@@ -56,12 +66,18 @@ export function importHandlers(core: Core): Pick<Handlers, 'import.start' | 'imp
       if (folder !== undefined) {
         const root = findRoot(project.db, normalizeFolder(folder));
         if (!root)
-          throw new ApiError('not_found', `${normalizeFolder(folder)} was never imported into this project; import it first.`);
+          throw new ApiError(
+            'not_found',
+            `${normalizeFolder(folder)} was never imported into this project; import it first.`,
+          );
         roots = [{ path: root.path, labelsFromFolders: root.labelsFromFolders }];
       } else {
         roots = listRoots(project.db).map((r) => ({ path: r.path, labelsFromFolders: r.labelsFromFolders }));
         if (roots.length === 0)
-          throw new ApiError('precondition', 'Nothing has been imported into this project yet; import a folder first.');
+          throw new ApiError(
+            'precondition',
+            'Nothing has been imported into this project yet; import a folder first.',
+          );
       }
       return start('rescan', roots);
     },

@@ -1,9 +1,4 @@
-import type {
-  DatasetCounts,
-  DatasetExportResult,
-  ImportResult,
-  ProjectInfo,
-} from '../../api/contract.ts';
+import type { DatasetCounts, DatasetExportResult, ImportResult, ProjectInfo } from '../../api/contract.ts';
 import {
   CliUsageError,
   requirePositional,
@@ -35,7 +30,9 @@ function describeScan(verb: string, r: ImportResult): string {
     lines.push('', 'Duplicates (same content already imported):');
     for (const d of r.duplicateFiles) lines.push(`  ${d.path} = ${d.duplicateOf}`);
   }
-  const notable = r.skippedFiles.filter((s) => s.reason !== 'not an image file name' && s.reason !== 'hidden file or folder');
+  const notable = r.skippedFiles.filter(
+    (s) => s.reason !== 'not an image file name' && s.reason !== 'hidden file or folder',
+  );
   if (notable.length) {
     lines.push('', 'Skipped:');
     for (const s of notable) lines.push(`  ${s.path}: ${s.reason}`);
@@ -146,7 +143,8 @@ export const labelCommand: CliCommand = {
 export const exportDatasetCommand: CliCommand = {
   name: 'export-dataset',
   summary: 'Export the labels as CSV or as a folder per class (copies, hard links or symlinks)',
-  usage: 'incept export-dataset <project> --format csv|folders --out DIR [--mode copy|hardlink|symlink] [--json]',
+  usage:
+    'incept export-dataset <project> --format csv|folders --out DIR [--mode copy|hardlink|symlink] [--json]',
   options: { format: { type: 'string' }, out: { type: 'string' }, mode: { type: 'string' } },
   run: async (ctx, positionals, values) => {
     await ctx.openProject(positionals[0]);
@@ -157,8 +155,12 @@ export const exportDatasetCommand: CliCommand = {
     if (out === undefined) throw new CliUsageError('--out is required');
     if (mode !== undefined && mode !== 'copy' && mode !== 'hardlink' && mode !== 'symlink')
       throw new CliUsageError('--mode must be copy, hardlink or symlink');
-    if (mode !== undefined && format === 'csv') throw new CliUsageError('--mode applies to --format folders only');
-    const { jobId } = await ctx.call('dataset.export', mode === undefined ? { format, out } : { format, out, mode });
+    if (mode !== undefined && format === 'csv')
+      throw new CliUsageError('--mode applies to --format folders only');
+    const { jobId } = await ctx.call(
+      'dataset.export',
+      mode === undefined ? { format, out } : { format, out, mode },
+    );
     const r = (await ctx.waitForJob(jobId)).result as DatasetExportResult;
     const lines = [`Wrote ${r.written} ${format === 'csv' ? 'rows to' : 'images into'} ${r.out}`];
     if (r.skipped.length) {

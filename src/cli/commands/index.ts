@@ -6,7 +6,14 @@ import {
   rescanCommand,
   statusCommand,
 } from './dataset.ts';
-import { embedCommand, exportCommand, modelCommand, predictCommand, runsCommand, trainCommand } from './model.ts';
+import {
+  embedCommand,
+  exportCommand,
+  modelCommand,
+  predictCommand,
+  runsCommand,
+  trainCommand,
+} from './model.ts';
 import { infoCommand, initCommand, recentCommand } from './project.ts';
 import { serveCommand } from './serve.ts';
 

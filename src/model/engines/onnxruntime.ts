@@ -22,7 +22,9 @@ let ortPromise: Promise<typeof Ort> | null = null;
 
 /** Loads onnxruntime-node once (a native addon: loading can fail on unsupported platforms). */
 export function loadOrt(): Promise<typeof Ort> {
-  ortPromise ??= import('onnxruntime-node').then((m) => ((m as { default?: typeof Ort }).default ?? m) as typeof Ort);
+  ortPromise ??= import('onnxruntime-node').then(
+    (m) => ((m as { default?: typeof Ort }).default ?? m) as typeof Ort,
+  );
   return ortPromise;
 }
 
@@ -30,7 +32,8 @@ export async function probeOnnxRuntime(): Promise<{ available: boolean; reason?:
   try {
     const ort = await loadOrt();
     const backends = ort.listSupportedBackends();
-    if (!backends.some((b) => b.name === 'cpu')) return { available: false, reason: 'no CPU execution provider' };
+    if (!backends.some((b) => b.name === 'cpu'))
+      return { available: false, reason: 'no CPU execution provider' };
     return { available: true };
   } catch (err) {
     return { available: false, reason: `onnxruntime-node failed to load: ${errorMessage(err)}` };
@@ -49,7 +52,8 @@ function cudaCandidate(ort: typeof Ort): boolean {
   try {
     const root = dirname(require.resolve('onnxruntime-node/package.json'));
     const dir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
-    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    const lib =
+      process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     return existsSync(join(dir, lib));
   } catch {
     return false;
@@ -110,6 +114,8 @@ export async function createOnnxRuntimeEngine(
     });
   }
   const sess = session;
+  // Keep only the flag: the closure would otherwise hold the 28 MB rewritten model.
+  const dynamicBatch = prepared.dynamicBatch;
   const { inputName, featureTensor, outputName, featureSize, numClasses, outputIsLogits } = analysis;
 
   const runBatch = async (nchw: Float32Array, n: number, fetchScores: boolean) => {
@@ -125,7 +131,7 @@ export async function createOnnxRuntimeEngine(
     const nchw = nhwcToNchw(input, n);
     let features: Float32Array;
     let scores: Float32Array | undefined;
-    if (prepared.dynamicBatch) {
+    if (dynamicBatch) {
       ({ features, scores } = await runBatch(nchw, n, fetchScores));
     } else {
       features = new Float32Array(n * featureSize);

@@ -29,7 +29,11 @@ export interface EngineProvider {
   /** Higher is tried first. */
   priority: number;
   probe(): Promise<EngineAvailability>;
-  create(model: OnnxModel, analysis: ModelAnalysis, opts: EngineOptions): Promise<Engine & { warnings?: string[] }>;
+  create(
+    model: OnnxModel,
+    analysis: ModelAnalysis,
+    opts: EngineOptions,
+  ): Promise<Engine & { warnings?: string[] }>;
 }
 
 export interface EngineProbe extends EngineAvailability {
@@ -73,7 +77,12 @@ function byPriority(): EngineProvider[] {
 /** Every registered engine, best first, with whether it can run here and why not. */
 export async function probeEngines(): Promise<EngineProbe[]> {
   return Promise.all(
-    byPriority().map(async (p) => ({ name: p.name, label: p.label, priority: p.priority, ...(await probeOnce(p)) })),
+    byPriority().map(async (p) => ({
+      name: p.name,
+      label: p.label,
+      priority: p.priority,
+      ...(await probeOnce(p)),
+    })),
   );
 }
 
@@ -89,9 +98,13 @@ export async function createEngine(
   const model = decodeModel(modelBytes, opts.source);
   const analysis = analyzeModel(model);
   const wanted = opts.engine ?? 'auto';
-  const candidates = wanted === 'auto' ? byPriority() : [providers.get(wanted)].filter((p) => p !== undefined);
+  const candidates =
+    wanted === 'auto' ? byPriority() : [providers.get(wanted)].filter((p) => p !== undefined);
   if (candidates.length === 0) {
-    throw new ModelError('engine_unavailable', `Unknown engine "${wanted}". Known engines: ${[...providers.keys()].join(', ')}.`);
+    throw new ModelError(
+      'engine_unavailable',
+      `Unknown engine "${wanted}". Known engines: ${[...providers.keys()].join(', ')}.`,
+    );
   }
   const failures: EngineFailure[] = [];
   for (const p of candidates) {

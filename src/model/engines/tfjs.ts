@@ -27,7 +27,9 @@ export const TFJS_LABELS: Record<TfjsEngineName, string> = {
 export function probeTfjs(name: TfjsEngineName): { available: boolean; reason?: string } {
   if (name === 'wasm') return { available: true };
   const probe = probeNative(PACKAGES[name]);
-  return probe.available ? { available: true } : { available: false, reason: probe.reason ?? 'not available' };
+  return probe.available
+    ? { available: true }
+    : { available: false, reason: probe.reason ?? 'not available' };
 }
 
 async function activate(name: TfjsEngineName): Promise<string> {
@@ -36,9 +38,13 @@ async function activate(name: TfjsEngineName): Promise<string> {
     return 'wasm';
   }
   const probe = probeTfjs(name);
-  if (!probe.available) throw new ModelError('engine_unavailable', probe.reason ?? `${name} is not available`);
+  if (!probe.available)
+    throw new ModelError('engine_unavailable', probe.reason ?? `${name} is not available`);
   if (tf.getBackend() !== 'tensorflow' && !(await tf.setBackend('tensorflow'))) {
-    throw new ModelError('engine_unavailable', `${PACKAGES[name]} loaded but its 'tensorflow' backend did not start`);
+    throw new ModelError(
+      'engine_unavailable',
+      `${PACKAGES[name]} loaded but its 'tensorflow' backend did not start`,
+    );
   }
   await tf.ready();
   return 'tensorflow';
@@ -60,7 +66,10 @@ export async function createTfjsEngine(
       const r = executor.run(x, want);
       try {
         const [features, probabilities] = await Promise.all([r.features?.data(), r.probabilities?.data()]);
-        return { features: features as Float32Array | undefined, probabilities: probabilities as Float32Array | undefined };
+        return {
+          features: features as Float32Array | undefined,
+          probabilities: probabilities as Float32Array | undefined,
+        };
       } finally {
         r.features?.dispose();
         r.probabilities?.dispose();
@@ -76,7 +85,8 @@ export async function createTfjsEngine(
     featureSize: analysis.featureSize,
     numClasses: analysis.numClasses,
     features: async (input, n) => (await run(input, n, { features: true, probabilities: false })).features!,
-    probabilities: async (input, n) => (await run(input, n, { features: false, probabilities: true })).probabilities!,
+    probabilities: async (input, n) =>
+      (await run(input, n, { features: false, probabilities: true })).probabilities!,
     infer: async (input, n): Promise<EngineOutputs> => {
       const r = await run(input, n, { features: true, probabilities: true });
       return { features: r.features!, probabilities: r.probabilities! };

@@ -76,7 +76,11 @@ export function analyzeModel(model: OnnxModel): ModelAnalysis {
       const v = values.get(name);
       if (v) return v;
       const missing = unprovided.get(name);
-      if (missing) throw notImplemented(missing.node, `${missing.node.opType} output #${missing.index} (read by ${node.name})`);
+      if (missing)
+        throw notImplemented(
+          missing.node,
+          `${missing.node.opType} output #${missing.index} (read by ${node.name})`,
+        );
       throw new ModelError('bad_model', `Node ${node.name} reads tensor ${name}, which nothing produces.`);
     });
     let result;
@@ -84,9 +88,13 @@ export function analyzeModel(model: OnnxModel): ModelAnalysis {
       result = implFor(node).infer({ node, opset: model.opset, inputs });
     } catch (err) {
       if (err instanceof ModelError) throw err;
-      throw new ModelError('bad_model', `Node ${node.name} (${node.opType}) is invalid: ${errorMessage(err)}`, {
-        cause: err,
-      });
+      throw new ModelError(
+        'bad_model',
+        `Node ${node.name} (${node.opType}) is invalid: ${errorMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     node.outputs.forEach((name, k) => {
       if (name === '') return;
@@ -143,7 +151,13 @@ function checkInput(model: OnnxModel): { name: string; shape: number[] } {
   const input = model.inputs[0]!;
   const dims = input.dims;
   const fixed = (i: number, want: number) => typeof dims[i] !== 'number' || dims[i] === want;
-  if (input.elemType !== 1 || dims.length !== 4 || !fixed(1, 3) || !fixed(2, INPUT_HW) || !fixed(3, INPUT_HW)) {
+  if (
+    input.elemType !== 1 ||
+    dims.length !== 4 ||
+    !fixed(1, 3) ||
+    !fixed(2, INPUT_HW) ||
+    !fixed(3, INPUT_HW)
+  ) {
     throw new ModelError(
       'bad_model',
       `The model's input ${input.name} is [${dims.map((d) => d ?? '?').join(', ')}]` +
@@ -222,7 +236,10 @@ function findClassifier(
         if (!constant || !other) break;
         bias = constant;
         name = other;
-      } else if ((node.opType === 'Gemm' || node.opType === 'MatMul') && values.get(node.inputs[1] ?? '')?.const) {
+      } else if (
+        (node.opType === 'Gemm' || node.opType === 'MatMul') &&
+        values.get(node.inputs[1] ?? '')?.const
+      ) {
         return classifierAt(node, output.name, softmax, bias, values);
       } else {
         break;
@@ -264,7 +281,10 @@ function classifierAt(
   }
   const numClasses = scores?.shape.length === 2 ? (scores.shape[1] as number) : 0;
   if (numClasses < 2) {
-    throw new ModelError('no_classifier', `The classifier ${node.name} does not output a row of class scores.`);
+    throw new ModelError(
+      'no_classifier',
+      `The classifier ${node.name} does not output a row of class scores.`,
+    );
   }
   return {
     outputName,

@@ -64,7 +64,8 @@ function elementwise(opType: string): OpImpl {
   const fn = BINARY[opType]!;
   return {
     infer(ctx): InferResult {
-      if (ctx.inputs.length < 1 || ctx.inputs.some((v) => v === undefined)) throw badModel(ctx.node, 'is missing an input');
+      if (ctx.inputs.length < 1 || ctx.inputs.some((v) => v === undefined))
+        throw badModel(ctx.node, 'is missing an input');
       let shape: number[] = [];
       ctx.inputs.forEach((_, i) => (shape = broadcastShapes(ctx.node, shape, legacyOperandShape(ctx, i))));
       return { outputs: [{ shape, batched: ctx.inputs.some((v) => v!.batched) }] };
@@ -121,12 +122,7 @@ const matMul: OpImpl = {
     const consts = [aDesc, bDesc].map((d) => (d.const ? ctx.keep(tf.tensor(d.const.values, d.shape)) : null));
     return {
       layouts: ['plain'],
-      run: ([a, b]) => [
-        tf.matMul(
-          consts[0] ?? toPlain(tf, a!, aDesc),
-          consts[1] ?? toPlain(tf, b!, bDesc),
-        ),
-      ],
+      run: ([a, b]) => [tf.matMul(consts[0] ?? toPlain(tf, a!, aDesc), consts[1] ?? toPlain(tf, b!, bDesc))],
     };
   },
 };

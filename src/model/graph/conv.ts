@@ -34,14 +34,18 @@ function convGeometry(ctx: InferCtx | BuildCtx): ConvGeometry {
   const { node } = ctx;
   const x = required(ctx, 0);
   const w = required(ctx, 1);
-  if (x.shape.length !== 4) throw notImplemented(node, `Conv on a rank-${x.shape.length} input (only 2-D images)`);
+  if (x.shape.length !== 4)
+    throw notImplemented(node, `Conv on a rank-${x.shape.length} input (only 2-D images)`);
   if (!w.const) throw notImplemented(node, 'Conv with a computed (non-constant) weight');
   if (w.shape.length !== 4) throw badModel(node, `has a rank-${w.shape.length} weight`);
   const [outChannels, perGroup, kh, kw] = w.shape as [number, number, number, number];
   const group = attrInt(node, 'group', 1);
   const inChannels = x.shape[1] as number;
   if (perGroup * group !== inChannels) {
-    throw badModel(node, `has weight [${w.shape.join(', ')}] with group ${group} for ${inChannels} input channels`);
+    throw badModel(
+      node,
+      `has weight [${w.shape.join(', ')}] with group ${group} for ${inChannels} input channels`,
+    );
   }
   const window = window2D(node, [x.shape[2] as number, x.shape[3] as number], [kh, kw]);
   if (window.strides.some((s) => s > 1) && window.dilations.some((d) => d > 1)) {
@@ -57,7 +61,9 @@ function activationOf(node: OnnxNode): 'relu' | 'linear' {
   return a === 'relu' ? 'relu' : 'linear';
 }
 
-function explicitPad(w: Window2D): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+function explicitPad(
+  w: Window2D,
+): 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   if (w.pads.every((p) => p === 0)) return 'valid';
   return [
     [0, 0],
@@ -71,7 +77,9 @@ const conv: OpImpl = {
   infer(ctx): InferResult {
     const x = required(ctx, 0);
     const g = convGeometry(ctx);
-    return { outputs: [{ shape: [x.shape[0] as number, g.outChannels, ...g.window.out], batched: x.batched }] };
+    return {
+      outputs: [{ shape: [x.shape[0] as number, g.outChannels, ...g.window.out], batched: x.batched }],
+    };
   },
 
   build(ctx): Built {

@@ -129,7 +129,9 @@ export class GraphExecutor {
     const result: RunResult = {};
     try {
       plan.steps.forEach((step, i) => {
-        const outs = this.tf.tidy(() => step.run(step.inputs.map((name) => (name ? env.get(name) : undefined))));
+        const outs = this.tf.tidy(() =>
+          step.run(step.inputs.map((name) => (name ? env.get(name) : undefined))),
+        );
         outs.forEach((t, k) => {
           const name = step.outputs[k];
           if (name && !env.has(name)) env.set(name, t);

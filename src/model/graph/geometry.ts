@@ -17,7 +17,8 @@ export interface Window2D {
 
 function pair(node: OnnxNode, name: string, dflt: number): [number, number] {
   const v = attrInts(node, name, [dflt, dflt]);
-  if (v.length !== 2) throw notImplemented(node, `${node.opType} with ${v.length}-D ${name} (only 2-D is supported)`);
+  if (v.length !== 2)
+    throw notImplemented(node, `${node.opType} with ${v.length}-D ${name} (only 2-D is supported)`);
   return [v[0] as number, v[1] as number];
 }
 
@@ -30,7 +31,10 @@ export function window2D(
   const strides = pair(node, 'strides', 1);
   const dilations = pair(node, 'dilations', 1);
   const autoPad = attrString(node, 'auto_pad', 'NOTSET');
-  const eff = [0, 1].map((i) => ((kernel[i] as number) - 1) * (dilations[i] as number) + 1) as [number, number];
+  const eff = [0, 1].map((i) => ((kernel[i] as number) - 1) * (dilations[i] as number) + 1) as [
+    number,
+    number,
+  ];
   let pads: [number, number, number, number];
   if (autoPad === 'NOTSET') {
     const p = attrInts(node, 'pads', [0, 0, 0, 0]);
@@ -44,7 +48,12 @@ export function window2D(
       return Math.max(0, (out - 1) * (strides[i] as number) + (eff[i] as number) - (inHW[i] as number));
     }) as [number, number];
     const begin = total.map((t) => (autoPad === 'SAME_UPPER' ? Math.floor(t / 2) : Math.ceil(t / 2)));
-    pads = [begin[0] as number, begin[1] as number, total[0] - (begin[0] as number), total[1] - (begin[1] as number)];
+    pads = [
+      begin[0] as number,
+      begin[1] as number,
+      total[0] - (begin[0] as number),
+      total[1] - (begin[1] as number),
+    ];
   } else {
     throw badModel(node, `has an unknown auto_pad "${autoPad}"`);
   }
@@ -56,7 +65,8 @@ export function window2D(
     let o = (opts.ceilMode ? Math.ceil(span) : Math.floor(span)) + 1;
     // As onnxruntime and PyTorch do: the last window must start inside the input or its left pad.
     if (opts.ceilMode && (o - 1) * strides[i] >= inHW[i] + pads[i]) o--;
-    if (o < 1) throw badModel(node, `has a ${eff[i]}-wide window that does not fit its ${inHW[i]}-wide input`);
+    if (o < 1)
+      throw badModel(node, `has a ${eff[i]}-wide window that does not fit its ${inHW[i]}-wide input`);
     out[i] = o;
     ceilExtra[i] = Math.max(0, (o - 1) * strides[i] + eff[i] - padded);
   }
@@ -77,7 +87,8 @@ export function isTfSame(w: Window2D, inHW: [number, number]): boolean {
     const out = Math.ceil(inHW[i] / w.strides[i]);
     const total = Math.max(0, (out - 1) * w.strides[i] + w.kernel[i] - inHW[i]);
     const before = Math.floor(total / 2);
-    if (out !== w.out[i] || before !== w.pads[i] || total - before !== w.pads[i + 2]! + w.ceilExtra[i]) return false;
+    if (out !== w.out[i] || before !== w.pads[i] || total - before !== w.pads[i + 2]! + w.ceilExtra[i])
+      return false;
   }
   return true;
 }

@@ -32,7 +32,11 @@ export function toPlain(tf: TF, t: Tensor, v: BuildValue): Tensor {
 }
 
 /** Transposes a dense row-major array: out[perm-ordered index] = data[index]. */
-export function transposeData(data: Float32Array, dims: readonly number[], perm: readonly number[]): Float32Array {
+export function transposeData(
+  data: Float32Array,
+  dims: readonly number[],
+  perm: readonly number[],
+): Float32Array {
   const rank = dims.length;
   const outDims = perm.map((p) => dims[p] as number);
   const inStrides = new Array<number>(rank).fill(1);

@@ -37,7 +37,13 @@ const lrn: OpImpl = {
     return {
       layouts: ['nhwc'],
       run: ([x]) => [
-        tf.localResponseNormalization(toNhwc(tf, x!, xDesc) as never, (size - 1) / 2, bias, alpha / size, beta),
+        tf.localResponseNormalization(
+          toNhwc(tf, x!, xDesc) as never,
+          (size - 1) / 2,
+          bias,
+          alpha / size,
+          beta,
+        ),
       ],
     };
   },
@@ -58,7 +64,8 @@ export function batchNormAffine(ctx: InferCtx | BuildCtx): { scale: Float32Array
     Float32Array,
   ];
   const c = gamma.length;
-  if ([beta, mean, variance].some((a) => a.length !== c)) throw badModel(node, 'has parameters of different sizes');
+  if ([beta, mean, variance].some((a) => a.length !== c))
+    throw badModel(node, 'has parameters of different sizes');
   const eps = attrFloat(node, 'epsilon', 1e-5);
   const scale = new Float32Array(c);
   const shift = new Float32Array(c);
@@ -75,7 +82,10 @@ const batchNormalization: OpImpl = {
     const x = required(ctx, 0);
     const { scale } = batchNormAffine(ctx);
     if (x.shape.length < 2 || x.shape[1] !== scale.length) {
-      throw badModel(ctx.node, `has ${scale.length} channels of parameters for input [${x.shape.join(', ')}]`);
+      throw badModel(
+        ctx.node,
+        `has ${scale.length} channels of parameters for input [${x.shape.join(', ')}]`,
+      );
     }
     // Only Y: the running-statistics outputs exist for training.
     return { outputs: [like(x)] };

@@ -74,7 +74,11 @@ function foldBatchNorm(
   if (!w?.const || (conv.inputs[2] && !b?.const)) return null;
   let affine;
   try {
-    affine = batchNormAffine({ node: bn, opset, inputs: bn.inputs.map((n) => (n ? values.get(n) : undefined)) });
+    affine = batchNormAffine({
+      node: bn,
+      opset,
+      inputs: bn.inputs.map((n) => (n ? values.get(n) : undefined)),
+    });
   } catch {
     return null; // Not foldable: the BatchNormalization kernel reports the problem itself.
   }
@@ -92,6 +96,11 @@ function foldBatchNorm(
   const wName = `${bn.name}::folded_w`;
   const bName = `${bn.name}::folded_b`;
   values.set(wName, { name: wName, shape: w.shape, batched: false, const: constData(w.shape, wData) });
-  values.set(bName, { name: bName, shape: [outChannels], batched: false, const: constData([outChannels], bias) });
+  values.set(bName, {
+    name: bName,
+    shape: [outChannels],
+    batched: false,
+    const: constData([outChannels], bias),
+  });
   return { ...conv, inputs: [conv.inputs[0] ?? '', wName, bName], outputs: [bn.outputs[0] ?? ''] };
 }

@@ -110,7 +110,8 @@ function globalPool(kind: 'mean' | 'max'): OpImpl {
   return {
     infer(ctx): InferResult {
       const x = required(ctx, 0);
-      if (x.shape.length !== 4) throw notImplemented(ctx.node, `${ctx.node.opType} on a rank-${x.shape.length} input`);
+      if (x.shape.length !== 4)
+        throw notImplemented(ctx.node, `${ctx.node.opType} on a rank-${x.shape.length} input`);
       return { outputs: [{ shape: [x.shape[0] as number, x.shape[1] as number, 1, 1], batched: x.batched }] };
     },
     build(ctx): Built {

@@ -42,7 +42,8 @@ function resolveShape(node: OnnxNode, input: readonly number[], target: readonly
     }
     out[out.indexOf(-1)] = total / known;
   }
-  if (product(out) !== total) throw badModel(node, `cannot reshape [${input.join(', ')}] to [${target.join(', ')}]`);
+  if (product(out) !== total)
+    throw badModel(node, `cannot reshape [${input.join(', ')}] to [${target.join(', ')}]`);
   return out;
 }
 
@@ -95,7 +96,9 @@ const reshape: OpImpl = {
   infer(ctx): InferResult {
     const plan = reshapePlan(ctx);
     const x = required(ctx, 0);
-    const out: ValueShape = x.const ? { ...plan.out, const: constData(plan.out.shape, x.const.values) } : plan.out;
+    const out: ValueShape = x.const
+      ? { ...plan.out, const: constData(plan.out.shape, x.const.values) }
+      : plan.out;
     return plan.batchLimit ? { outputs: [out], batchLimit: plan.batchLimit } : { outputs: [out] };
   },
   build(ctx): Built {
@@ -127,7 +130,9 @@ const flatten: OpImpl = {
   infer(ctx): InferResult {
     const plan = flattenPlan(ctx);
     const x = required(ctx, 0);
-    const out: ValueShape = x.const ? { ...plan.out, const: constData(plan.out.shape, x.const.values) } : plan.out;
+    const out: ValueShape = x.const
+      ? { ...plan.out, const: constData(plan.out.shape, x.const.values) }
+      : plan.out;
     return plan.batchLimit ? { outputs: [out], batchLimit: plan.batchLimit } : { outputs: [out] };
   },
   build(ctx): Built {
@@ -149,7 +154,8 @@ function concatAxis(ctx: InferCtx | BuildCtx): number {
 const concat: OpImpl = {
   infer(ctx): InferResult {
     const { node } = ctx;
-    if (ctx.inputs.length === 0 || ctx.inputs.some((v) => v === undefined)) throw badModel(node, 'is missing an input');
+    if (ctx.inputs.length === 0 || ctx.inputs.some((v) => v === undefined))
+      throw badModel(node, 'is missing an input');
     const xs = ctx.inputs as NonNullable<(typeof ctx.inputs)[number]>[];
     const axis = concatAxis(ctx);
     const first = xs[0]!.shape;
@@ -157,7 +163,10 @@ const concat: OpImpl = {
     shape[axis] = 0;
     for (const x of xs) {
       if (x.shape.length !== first.length || x.shape.some((d, i) => i !== axis && d !== first[i])) {
-        throw badModel(node, `concatenates incompatible shapes [${first.join(', ')}] and [${x.shape.join(', ')}]`);
+        throw badModel(
+          node,
+          `concatenates incompatible shapes [${first.join(', ')}] and [${x.shape.join(', ')}]`,
+        );
       }
       shape[axis] = (shape[axis] as number) + (x.shape[axis] as number);
     }
@@ -195,13 +204,12 @@ const concat: OpImpl = {
     const tfAxis = nhwc ? NCHW_TO_NHWC_AXIS[axis as 0 | 1 | 2 | 3] : axis;
     return {
       layouts: [nhwc ? 'nhwc' : 'plain'],
-      run: (xs) =>
-        [
-          tf.concat(
-            descs.map((d, i) => consts[i] ?? (nhwc ? toNhwc(tf, xs[i]!, d) : toPlain(tf, xs[i]!, d))),
-            tfAxis,
-          ),
-        ],
+      run: (xs) => [
+        tf.concat(
+          descs.map((d, i) => consts[i] ?? (nhwc ? toNhwc(tf, xs[i]!, d) : toPlain(tf, xs[i]!, d))),
+          tfAxis,
+        ),
+      ],
     };
   },
 };
@@ -264,4 +272,3 @@ export const shapeOps: Record<string, OpImpl> = {
   Dropout: dropout,
   Constant: constant,
 };
-

@@ -106,7 +106,10 @@ export function notImplemented(node: OnnxNode, what: string = node.opType): Mode
 }
 
 export function badModel(node: OnnxNode, what: string): ModelError {
-  return new ModelError('bad_model', `Node ${node.name} (${node.opType}) ${what}. The model file is invalid.`);
+  return new ModelError(
+    'bad_model',
+    `Node ${node.name} (${node.opType}) ${what}. The model file is invalid.`,
+  );
 }
 
 export function attrInt(node: OnnxNode, name: string, dflt: number): number {

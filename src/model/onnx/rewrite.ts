@@ -35,7 +35,9 @@ export function prepareForOnnxRuntime(model: OnnxModel, analysis: ModelAnalysis)
         nodes[node.index] = {
           ...original,
           attribute: (original.attribute ?? []).map((a) =>
-            a.name === 'shape' ? { name: 'shape', type: AttributeType.INTS, ints: [-1, ...(shape as number[]).slice(1)] } : a,
+            a.name === 'shape'
+              ? { name: 'shape', type: AttributeType.INTS, ints: [-1, ...(shape as number[]).slice(1)] }
+              : a,
           ),
         };
       } else {
@@ -78,7 +80,9 @@ export function prepareForOnnxRuntime(model: OnnxModel, analysis: ModelAnalysis)
     input: [
       ...(g.input ?? []).map((v) => (v.name === analysis.inputName ? freeBatch(v) : v)),
       // IR 3 expects every initializer to be listed as an input as well.
-      ...(model.irVersion < 4 ? extraInitializers.map((t) => valueInfo(t.name ?? '', (t.dims ?? []) as number[], 7)) : []),
+      ...(model.irVersion < 4
+        ? extraInitializers.map((t) => valueInfo(t.name ?? '', (t.dims ?? []) as number[], 7))
+        : []),
     ],
     output: outputs,
     // Intermediate shapes recorded with batch 1 would contradict a larger batch; onnxruntime infers them.

@@ -81,7 +81,12 @@ export function floatTensor(
   return t;
 }
 
-export function int64Tensor(name: string, dims: number[], data: number[], storage: TensorStorage = 'raw'): ITensorProto {
+export function int64Tensor(
+  name: string,
+  dims: number[],
+  data: number[],
+  storage: TensorStorage = 'raw',
+): ITensorProto {
   const t: ITensorProto = { name, dims, dataType: DataType.INT64 };
   if (storage === 'raw') t.rawData = bytesOf(BigInt64Array.from(data, BigInt));
   else t.int64Data = data;
@@ -89,7 +94,11 @@ export function int64Tensor(name: string, dims: number[], data: number[], storag
 }
 
 /** `dims`: numbers for fixed sizes, strings for symbolic ones (e.g. 'N'). */
-export function valueInfo(name: string, dims: (number | string)[], elemType: number = DataType.FLOAT): IValueInfoProto {
+export function valueInfo(
+  name: string,
+  dims: (number | string)[],
+  elemType: number = DataType.FLOAT,
+): IValueInfoProto {
   return {
     name,
     type: {

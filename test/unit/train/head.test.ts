@@ -5,6 +5,7 @@ import {
   computeClassWeights,
   DEFAULT_TRAIN_SETTINGS,
   resolveTrainSettings,
+  TRAIN_TUNING,
   trainHead,
   type TrainData,
 } from '../../../src/train/head.ts';
@@ -53,7 +54,7 @@ test('pure noise features: validation accuracy near chance', async () => {
   // Labels are independent of the features, so each validation prediction is right with
   // probability 1/C whatever was learned: accuracy ~ Binomial(2000, 1/4)/2000, σ ≈ 0.0097.
   // ± 0.045 is > 4.5σ.
-  const sigma = Math.sqrt((1 / C) * (1 - 1 / C) / nVal);
+  const sigma = Math.sqrt(((1 / C) * (1 - 1 / C)) / nVal);
   assert.ok(Math.abs(acc - 1 / C) < 0.045, `accuracy ${acc} vs chance ${1 / C} (σ ${sigma.toFixed(4)})`);
   // And the training accuracy shows it did fit something (d = 64 on 800 rows overfits).
   assert.ok(head.history[0]!.accuracy < 0.5);
@@ -107,6 +108,31 @@ test('same seed → bit-identical weights; different seed → different weights'
   assert.ok(!bytes(a.weights).equals(bytes(c.weights)));
 });
 
+test('the memory-saving layout for very large sets trains the same model', async () => {
+  const centers = randomCenters(4, 40, 1, 35);
+  const data: TrainData = {
+    featureDim: 40,
+    numClasses: 4,
+    train: blobs(centers, 500, 1, 36),
+    validation: blobs(centers, 200, 1, 37),
+  };
+  const dual = await trainHead(data, { epochs: 10, seed: 2 });
+  const saved = TRAIN_TUNING.dualLayoutMaxValues;
+  TRAIN_TUNING.dualLayoutMaxValues = 0;
+  try {
+    const single = await trainHead(data, { epochs: 10, seed: 2 });
+    // Same batches and updates; only the summation order inside the products differs.
+    let worst = 0;
+    for (let j = 0; j < dual.weights.length; j++) {
+      worst = Math.max(worst, Math.abs(dual.weights[j]! - single.weights[j]!));
+    }
+    assert.ok(worst < 1e-3, `weights differ by up to ${worst}`);
+    assert.ok(Math.abs(dual.history.at(-1)!.valLoss! - single.history.at(-1)!.valLoss!) < 1e-3);
+  } finally {
+    TRAIN_TUNING.dualLayoutMaxValues = saved;
+  }
+});
+
 test('cancelling through an AbortSignal rejects with AbortError', async () => {
   const centers = randomCenters(3, 16, 1, 41);
   const data: TrainData = { featureDim: 16, numClasses: 3, train: blobs(centers, 3000, 1, 42) };
@@ -140,7 +166,10 @@ test('cancelling through an AbortSignal rejects with AbortError', async () => {
     { signal: ctl2.signal, onEpoch: (e) => void seen.push(e.epoch) },
   );
   setTimeout(() => ctl2.abort(new Error('user pressed stop')), 200);
-  await assert.rejects(run, (err: Error) => err.name === 'AbortError' && (err.cause as Error).message === 'user pressed stop');
+  await assert.rejects(
+    run,
+    (err: Error) => err.name === 'AbortError' && (err.cause as Error).message === 'user pressed stop',
+  );
   assert.ok(seen.length > 0 && seen.length < 100_000);
 
   // Already aborted: rejects before doing anything.
@@ -186,7 +215,10 @@ test('early stopping restores the best validation epoch', async () => {
   const p = await predictHead(head, data.validation!.x, 300);
   let loss = 0;
   for (let i = 0; i < 300; i++) loss -= Math.log(p.probs[i * C + data.validation!.y[i]!]!);
-  assert.ok(Math.abs(loss / 300 - vl[head.bestEpoch - 1]!) < 1e-4, `${loss / 300} vs ${vl[head.bestEpoch - 1]}`);
+  assert.ok(
+    Math.abs(loss / 300 - vl[head.bestEpoch - 1]!) < 1e-4,
+    `${loss / 300} vs ${vl[head.bestEpoch - 1]}`,
+  );
 });
 
 test('epoch hook reports progress', async () => {
@@ -198,7 +230,11 @@ test('epoch hook reports progress', async () => {
     validation: blobs(centers, 30, 1, 73),
   };
   const seen: number[] = [];
-  const head = await trainHead(data, { epochs: 4, earlyStopping: false }, { onEpoch: (e) => void seen.push(e.epoch) });
+  const head = await trainHead(
+    data,
+    { epochs: 4, earlyStopping: false },
+    { onEpoch: (e) => void seen.push(e.epoch) },
+  );
   assert.deepEqual(seen, [1, 2, 3, 4]);
   for (const e of head.history) {
     assert.equal(e.epochs, 4);
@@ -274,8 +310,14 @@ test('bad data is refused with a message saying what is wrong', async () => {
     /not a class index/,
   );
   await assert.rejects(
-    trainHead({ ...base, train: { x: Float32Array.from([0, 1, Number.NaN, 0]), y: Int32Array.from([0, 1]) } }),
+    trainHead({
+      ...base,
+      train: { x: Float32Array.from([0, 1, Number.NaN, 0]), y: Int32Array.from([0, 1]) },
+    }),
     /sample 1 contains NaN/,
   );
-  await assert.rejects(trainHead({ ...base, train: { x: new Float32Array(0), y: new Int32Array(0) } }), /no training/);
+  await assert.rejects(
+    trainHead({ ...base, train: { x: new Float32Array(0), y: new Int32Array(0) } }),
+    /no training/,
+  );
 });

@@ -97,9 +97,7 @@ export class IndexSet {
   }
 
   union(other: IndexSet): IndexSet {
-    let out: IndexSet = this;
-    for (const [s, e] of other.ranges) out = out.add(s, e);
-    return out;
+    return other.ranges.reduce<IndexSet>((acc, [s, e]) => acc.add(s, e), this);
   }
 
   /** Drops everything at or beyond `total`. */

@@ -1,4 +1,7 @@
-/** Fixed-size cells: every cell has the same box, so positions are arithmetic, not measured. */
+/**
+ * Fixed-size cells: every cell has the same box, so positions are arithmetic, not measured. The
+ * width is a minimum: cells widen evenly to fill the row; the height never changes.
+ */
 export interface CellSize {
   width: number;
   height: number;
@@ -19,9 +22,10 @@ export interface GridLayout {
 export function layoutFor(viewportWidth: number, cell: CellSize): GridLayout {
   const usable = Math.max(0, viewportWidth - 2 * cell.padding);
   const columns = Math.max(1, Math.floor((usable + cell.gap) / (cell.width + cell.gap)));
+  const stretched = Math.floor((usable - (columns - 1) * cell.gap) / columns);
   return {
     columns,
-    cellWidth: cell.width,
+    cellWidth: Math.max(cell.width, stretched),
     cellHeight: cell.height,
     gap: cell.gap,
     padding: cell.padding,

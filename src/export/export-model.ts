@@ -1,0 +1,428 @@
+/**
+ * Exports a training run as a TensorFlow.js graph model and/or an ONNX model that predict exactly
+ * what Incept predicts, with metadata, labels, a model card and runnable samples beside them.
+ *
+ * Store-agnostic: the caller passes the pretrained model bytes, the fine-tuned head and the run's
+ * facts. Everything is written to a hidden sibling of `out`, self-checked with the stock loaders
+ * and only then renamed into place; any failure or cancellation leaves `out` as it was.
+ */
+import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExportReport } from '../api/contract.ts';
+import { ApiError } from '../api/errors.ts';
+import { decodeModel } from '../model/onnx/read.ts';
+import { INPUT_SIZE, MEAN_BGR } from '../model/preprocess.ts';
+import { checkTarget, commitStaging, createStaging, discardStaging } from './atomic-dir.ts';
+import {
+  labelsText,
+  metadataResize,
+  modelCard,
+  preprocessingDescription,
+  type ExportMetadata,
+  type TensorSpec,
+} from './model-card.ts';
+import { analyzeNetwork, type Network } from './network.ts';
+import { buildOnnxModel } from './onnx-export.ts';
+import { checkOnnx, checkTfjs, decodeCheckImages, type CheckImage, type FormatCheck } from './self-check.ts';
+import { buildTfGraph } from './tfjs-graph.ts';
+import { packWeights, type Quantize } from './tfjs-weights.ts';
+
+export interface ExportInput {
+  /** The imported pretrained ONNX file. */
+  modelBytes: Uint8Array;
+  modelSha256: string;
+  head: { weights: Float32Array /* featureDim*C row-major: W[k*C + c] */; bias: Float32Array /* C */ };
+  /** Output order. */
+  labels: string[];
+  formats: ('tfjs' | 'onnx')[];
+  quantize: Quantize;
+  /** Default true: the graph takes RGB 0..255 NHWC [N, 224, 224, 3]. */
+  preprocessing: boolean;
+  out: string;
+  force: boolean;
+  metadata: {
+    runId: number;
+    settings: object;
+    validation: object | null;
+    classCounts: { name: string; count: number }[];
+    appVersion: string;
+    cropMode: 'center' | 'squash';
+  };
+  checkImages: { path: string; expected: Float32Array /* in-app class probabilities */ }[];
+}
+
+export interface ExportHooks {
+  signal?: AbortSignal | undefined;
+  /** A throw from here fails the export like any other error (nothing is left at `out`). */
+  progress?(done: number, total: number, phase: string): void;
+}
+
+const SAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), 'samples');
+
+function invalid(message: string): ApiError {
+  return new ApiError('invalid_args', message);
+}
+
+function validate(input: ExportInput): number {
+  const c = input.head.bias.length;
+  if (input.formats.length === 0) throw invalid('Choose at least one export format (tfjs, onnx).');
+  if (c < 2) throw invalid(`The head has ${c} classes; a classifier needs at least 2.`);
+  if (input.labels.length !== c) {
+    throw invalid(
+      `There are ${input.labels.length} labels but the head has ${c} outputs; pass one label per class.`,
+    );
+  }
+  if (input.head.weights.length === 0 || input.head.weights.length % c !== 0) {
+    throw invalid(`The head weights hold ${input.head.weights.length} values, not featureDim × ${c}.`);
+  }
+  if (!['none', 'float16', 'uint8'].includes(input.quantize))
+    throw invalid(`Unknown quantization "${input.quantize}".`);
+  input.checkImages.forEach((img, i) => {
+    if (img.expected.length !== c) {
+      throw invalid(
+        `Check image ${i} (${img.path}) has ${img.expected.length} expected probabilities, not ${c}.`,
+      );
+    }
+  });
+  return c;
+}
+
+function cancelled(out: string): ApiError {
+  return new ApiError('cancelled', `Export cancelled; nothing was written to ${out}.`);
+}
+
+async function listFiles(dir: string): Promise<{ files: string[]; bytes: number }> {
+  const files: string[] = [];
+  let bytes = 0;
+  const walk = async (d: string) => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else {
+        files.push(relative(dir, p).split(sep).join('/'));
+        bytes += (await stat(p)).size;
+      }
+    }
+  };
+  await walk(dir);
+  return { files: files.sort(), bytes };
+}
+
+function describeFailure(check: FormatCheck): string {
+  const name = check.format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
+  const agreeing = Math.round(check.agreement * check.images);
+  return (
+    `the ${name} model agrees with Incept on the top class of ${agreeing} of ${check.images} check images ` +
+    `(${(100 * check.agreement).toFixed(1)} %), largest probability difference ${check.maxDiff.toExponential(2)} ` +
+    `(required: 100 % and ≤ ${check.tolerance === null ? '–' : check.tolerance.toExponential(0)})`
+  );
+}
+
+/** What the caller should tell the user about checks that passed without proving much. */
+function checkWarnings(checks: FormatCheck[], quantize: Quantize): string[] {
+  const warnings: string[] = [];
+  if (quantize !== 'none' && checks.some((c) => c.format === 'onnx')) {
+    warnings.push(
+      `Quantization (${quantize}) applies to the TensorFlow.js weights only; the ONNX model is float32.`,
+    );
+  }
+  for (const c of checks) {
+    const name = c.format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
+    if (c.images === 0) {
+      warnings.push(
+        `No check images were given, so the ${name} model was only loaded and run, not compared with Incept.`,
+      );
+    } else if (c.tolerance === null && c.agreement < 1) {
+      warnings.push(
+        `The ${quantize}-quantized ${name} model picks the same class as Incept for ${(100 * c.agreement).toFixed(1)} % ` +
+          `of the check images (largest probability difference ${c.maxDiff.toExponential(2)}); export without ` +
+          'quantization for identical predictions.',
+      );
+    }
+  }
+  return warnings;
+}
+
+function baseModelName(net: Network): string {
+  const graphName = net.model.proto.graph?.name ?? '';
+  const isGoogLeNet =
+    /googlenet/i.test(graphName) || net.body.some((n) => n.outputs.some((o) => o.startsWith('inception_')));
+  return isGoogLeNet
+    ? 'BVLC GoogLeNet (ImageNet), ONNX Model Zoo layout'
+    : graphName || 'ONNX image classifier';
+}
+
+/**
+ * Checks every written format. TensorFlow.js runs on this thread (wasm is single-threaded here)
+ * while onnxruntime runs on its own thread, so the two checks overlap instead of queueing.
+ */
+async function runChecks(
+  staging: string,
+  formats: ('tfjs' | 'onnx')[],
+  images: CheckImage[],
+  opts: {
+    preprocessing: boolean;
+    quantized: boolean;
+    numClasses: number;
+    signal: AbortSignal | undefined;
+    progress: (phase: string) => void;
+  },
+): Promise<FormatCheck[]> {
+  const phase = `checking ${formats.join(' and ')}`;
+  const perImage = { signal: opts.signal, progress: () => opts.progress(phase) };
+  const base = { preprocessing: opts.preprocessing, numClasses: opts.numClasses };
+  const both = formats.length > 1;
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  const run = (format: 'tfjs' | 'onnx') =>
+    format === 'tfjs'
+      ? checkTfjs(join(staging, 'tfjs'), { ...base, quantized: opts.quantized }, images, {
+          ...perImage,
+          signal,
+        })
+      : checkOnnx(join(staging, 'onnx', 'model.onnx'), { ...base, threads: both ? 1 : undefined }, images, {
+          ...perImage,
+          signal,
+        });
+  // When one check throws, stop the other before reporting, so no model is still running on the
+  // staging folder when it is deleted. The first error is the cause; the other is the abort.
+  let firstError: { error: unknown } | null = null;
+  const settled = await Promise.allSettled(
+    formats.map((f) =>
+      run(f).catch((error: unknown) => {
+        firstError ??= { error };
+        stop.abort();
+        throw error;
+      }),
+    ),
+  );
+  if (firstError) throw (firstError as { error: unknown }).error;
+  return settled.map((r) => (r as PromiseFulfilledResult<FormatCheck>).value);
+}
+
+export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): Promise<ExportReport> {
+  const numClasses = validate(input);
+  const out = resolve(input.out);
+  const formats = [...new Set(input.formats)];
+  const { signal } = hooks;
+  const nImages = input.checkImages.length;
+  // Units: one per file-writing step, one per image decoded, one per image per format checked.
+  const total = 5 + nImages * (1 + formats.length);
+  let done = 0;
+  let current = 'reading the model';
+  /** Reports `phase` as what the export is doing now, after `by` more units are done. */
+  const report = (phase: string, by = 0) => {
+    done += by;
+    current = phase;
+    hooks.progress?.(Math.min(done, total), total, phase);
+  };
+  const checkpoint = () => {
+    if (signal?.aborted) throw cancelled(out);
+  };
+
+  report(current);
+  await checkTarget(out, input.force);
+  const model = decodeModel(input.modelBytes, 'The pretrained model');
+  const net = analyzeNetwork(model);
+  const [, ch, h, w] = net.input.shape;
+  if (ch !== 3 || h !== INPUT_SIZE || w !== INPUT_SIZE) {
+    throw new ApiError(
+      'precondition',
+      `The pretrained model takes [${net.input.shape.join(', ')}] images; Incept exports 3×${INPUT_SIZE}×${INPUT_SIZE} models.`,
+    );
+  }
+  if (net.featureDim * numClasses !== input.head.weights.length) {
+    throw invalid(
+      `The head has ${input.head.weights.length / numClasses} inputs per class but the model's classifier reads ` +
+        `${net.featureDim} features; was it trained on another model?`,
+    );
+  }
+  report(formats.includes('tfjs') ? 'writing TensorFlow.js' : 'writing ONNX', 1);
+
+  const staging = await createStaging(out);
+  try {
+    const createdAt = new Date().toISOString();
+    const infos: ExportMetadata['formats'] = {};
+    const common = {
+      labels: input.labels,
+      runId: input.metadata.runId,
+      preprocessingInGraph: input.preprocessing,
+      resize: metadataResize(input.metadata.cropMode).rule,
+      baseModelSha256: input.modelSha256,
+      appVersion: input.metadata.appVersion,
+    };
+    const spec = (
+      name: string,
+      shape: number[] | (number | string)[],
+      layout: TensorSpec['layout'],
+    ): TensorSpec => ({
+      name,
+      shape: shape.map((d) => (typeof d === 'number' && d > 0 ? d : null)),
+      layout,
+    });
+
+    if (formats.includes('tfjs')) {
+      checkpoint();
+      const graph = buildTfGraph(net, input.head, { preprocessing: input.preprocessing });
+      const packed = packWeights(graph.weights, input.quantize);
+      const dir = join(staging, 'tfjs');
+      await mkdir(dir);
+      const modelJson = {
+        format: 'graph-model',
+        generatedBy: `ONNX ${model.producer || 'model'} (opset ${model.opset}) + Incept head`,
+        convertedBy: `Incept ${input.metadata.appVersion}`,
+        signature: graph.signature,
+        userDefinedMetadata: { incept: common },
+        modelTopology: graph.modelTopology,
+        weightsManifest: packed.manifest,
+      };
+      await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));
+      for (const shard of packed.shards) await writeFile(join(dir, shard.path), shard.data);
+      infos.tfjs = {
+        path: 'tfjs/model.json',
+        input: spec(graph.input.name, graph.input.shape, 'NHWC'),
+        output: spec(graph.output.name, graph.output.shape, 'NC'),
+        bytes: (await listFiles(dir)).bytes,
+        quantize: input.quantize,
+      };
+    }
+    if (formats.includes('onnx')) report('writing ONNX', 1);
+    else done += 1;
+
+    if (formats.includes('onnx')) {
+      checkpoint();
+      const onnx = buildOnnxModel(net, input.head, {
+        preprocessing: input.preprocessing,
+        labels: input.labels,
+        appVersion: input.metadata.appVersion,
+        metadata: {
+          'incept.run_id': String(input.metadata.runId),
+          'incept.preprocessing': preprocessingDescription(input.preprocessing),
+          'incept.resize': metadataResize(input.metadata.cropMode).rule,
+          'incept.base_model_sha256': input.modelSha256,
+        },
+      });
+      await mkdir(join(staging, 'onnx'));
+      await writeFile(join(staging, 'onnx', 'model.onnx'), onnx.bytes);
+      infos.onnx = {
+        path: 'onnx/model.onnx',
+        input: spec(onnx.input.name, onnx.input.shape, input.preprocessing ? 'NHWC' : 'NCHW'),
+        output: spec(onnx.output.name, onnx.output.shape, 'NC'),
+        bytes: onnx.bytes.length,
+        opset: onnx.opset,
+      };
+    }
+    report('writing samples', 1);
+
+    checkpoint();
+    await mkdir(join(staging, 'samples'));
+    const samples = [
+      ...(infos.tfjs ? ['node.mjs', 'index.html'] : []),
+      ...(infos.onnx ? ['predict.py'] : []),
+    ];
+    for (const s of samples) await copyFile(join(SAMPLES_DIR, s), join(staging, 'samples', s));
+    await writeFile(join(staging, 'labels.txt'), labelsText(input.labels));
+    report('decoding check images', 1);
+
+    checkpoint();
+    let images: CheckImage[];
+    try {
+      images = await decodeCheckImages(input.checkImages, input.metadata.cropMode, {
+        signal,
+        progress: () => report(current, 1),
+      });
+    } catch (err) {
+      if (signal?.aborted) throw cancelled(out);
+      throw err;
+    }
+    const checks = await runChecks(staging, formats, images, {
+      preprocessing: input.preprocessing,
+      quantized: input.quantize !== 'none',
+      numClasses,
+      signal,
+      progress: (phase) => report(phase, 1),
+    });
+    const failures = checks.filter((c) => !c.passed);
+    if (failures.length > 0) {
+      throw new ApiError(
+        'internal',
+        `The export failed its self-check: ${failures.map(describeFailure).join('; ')}. Nothing was written to ${out}. ` +
+          'This is a bug in the exporter; please report it with the model you used.',
+        { checks },
+      );
+    }
+
+    const meta: ExportMetadata = {
+      format: 'incept-model-export',
+      formatVersion: 1,
+      createdAt,
+      appVersion: input.metadata.appVersion,
+      labels: input.labels,
+      input: {
+        dtype: 'float32',
+        range: input.preprocessing ? [0, 255] : 'BGR minus means',
+        channelOrder: input.preprocessing ? 'RGB' : 'BGR',
+        size: [INPUT_SIZE, INPUT_SIZE],
+        preprocessing: {
+          inGraph: input.preprocessing,
+          description: preprocessingDescription(input.preprocessing),
+          meansBGR: [...MEAN_BGR],
+        },
+      },
+      resize: metadataResize(input.metadata.cropMode),
+      output: { dtype: 'float32', meaning: 'Softmax probabilities, one per class in `labels` order.' },
+      formats: infos,
+      baseModel: {
+        name: baseModelName(net),
+        sha256: input.modelSha256,
+        producer: model.producer,
+        opset: model.opset,
+        replacedClassifier: net.classifier.name,
+        featureDim: net.featureDim,
+      },
+      training: {
+        runId: input.metadata.runId,
+        settings: input.metadata.settings,
+        validation: input.metadata.validation,
+        classCounts: input.metadata.classCounts,
+      },
+      selfCheck: {
+        note:
+          nImages > 0
+            ? `After writing, each file was loaded with the stock loaders (tfjs-converter loadGraphModel, onnxruntime) ` +
+              `and run on ${nImages} check images prepared by Incept; its probabilities were compared with Incept's own.`
+            : 'No check images were given: each file was only loaded with the stock loaders and run on a blank image.',
+        results: checks,
+      },
+    };
+    await writeFile(join(staging, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
+    await writeFile(join(staging, 'README.md'), modelCard(meta));
+    const listing = await listFiles(staging);
+
+    report('finishing');
+    checkpoint();
+    await commitStaging(staging, out, input.force);
+    report('done', total - done);
+    return {
+      out,
+      formats,
+      runId: input.metadata.runId,
+      quantize: input.quantize,
+      checks: checks.map(({ format, images: n, agreement, maxDiff, passed }) => ({
+        format,
+        images: n,
+        agreement,
+        maxDiff,
+        passed,
+      })),
+      files: listing.files,
+      bytes: listing.bytes,
+      warnings: checkWarnings(checks, input.quantize),
+    };
+  } catch (err) {
+    await discardStaging(staging);
+    if (signal?.aborted && !(err instanceof ApiError && err.code === 'cancelled')) throw cancelled(out);
+    throw err;
+  }
+}

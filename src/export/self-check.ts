@@ -1,0 +1,251 @@
+/**
+ * The self-check every export ends with: load what was written with the stock loaders
+ * (tfjs-converter's `loadGraphModel` through an IO handler that reads the files on disk, and an
+ * onnxruntime-node `InferenceSession`), run them on the check images decoded the app's way, and
+ * compare with the probabilities the app itself computed.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { decodeRgb224, toModelInput, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
+import { useBestBackend, type tf as TfNamespace } from '../model/tfjs-runtime.ts';
+
+type Tf = typeof TfNamespace;
+
+/** Float32 exports must reproduce the app's probabilities to this absolute difference. */
+export const FLOAT32_TOLERANCE = 1e-4;
+
+export type ExportFormat = 'tfjs' | 'onnx';
+
+export interface CheckImage {
+  rgb: Uint8Array;
+  expected: Float32Array;
+}
+
+export interface FormatCheck {
+  format: ExportFormat;
+  images: number;
+  /** Share of images whose top-1 class matches the app's. */
+  agreement: number;
+  /** Largest |exported − app| over all probabilities of all images. */
+  maxDiff: number;
+  passed: boolean;
+  /** The maxDiff the check demanded (null: quantized, reported only). */
+  tolerance: number | null;
+  /** What ran the model: the tfjs backend or onnxruntime's provider. */
+  runtime: string;
+  ms: number;
+}
+
+export interface CheckHooks {
+  signal?: AbortSignal | undefined;
+  /** Called once per image done. */
+  progress?: (() => void) | undefined;
+}
+
+/** Images per model call: larger batches run a little faster per image in tfjs-wasm. */
+const BATCH = 16;
+const PIXELS = INPUT_SIZE * INPUT_SIZE;
+
+/** Decodes check images with the app's own preprocessing, two at a time. */
+export async function decodeCheckImages(
+  items: { path: string; expected: Float32Array }[],
+  crop: CropMode,
+  hooks: CheckHooks = {},
+): Promise<CheckImage[]> {
+  const out: CheckImage[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      hooks.signal?.throwIfAborted();
+      const i = next++;
+      const item = items[i] as { path: string; expected: Float32Array };
+      out[i] = { rgb: await decodeRgb224(item.path, { crop }), expected: item.expected };
+      hooks.progress?.();
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return out;
+}
+
+export type InputLayout = 'rgb-nhwc' | 'model-nhwc' | 'model-nchw';
+
+/** A batch in the layout the exported graph takes: RGB 0..255, or the network's own input. */
+export function batchInput(images: Uint8Array[], layout: InputLayout): Float32Array {
+  const size = PIXELS * 3;
+  const out = new Float32Array(images.length * size);
+  images.forEach((rgb, b) => {
+    if (layout === 'rgb-nhwc') {
+      for (let i = 0; i < size; i++) out[b * size + i] = rgb[i] as number;
+      return;
+    }
+    const nhwc = toModelInput(rgb);
+    if (layout === 'model-nhwc') {
+      out.set(nhwc, b * size);
+      return;
+    }
+    for (let p = 0; p < PIXELS; p++) {
+      for (let c = 0; c < 3; c++) out[b * size + c * PIXELS + p] = nhwc[p * 3 + c] as number;
+    }
+  });
+  return out;
+}
+
+function argmax(v: ArrayLike<number>, from = 0, to = v.length): number {
+  let best = from;
+  for (let i = from + 1; i < to; i++) if ((v[i] as number) > (v[best] as number)) best = i;
+  return best - from;
+}
+
+class Comparison {
+  private agree = 0;
+  private seen = 0;
+  maxDiff = 0;
+  finite = true;
+
+  add(probs: ArrayLike<number>, images: CheckImage[]): void {
+    const c = probs.length / Math.max(1, images.length);
+    images.forEach((img, b) => {
+      for (let j = 0; j < c; j++) {
+        const p = probs[b * c + j] as number;
+        if (!Number.isFinite(p)) this.finite = false;
+        const d = Math.abs(p - (img.expected[j] as number));
+        if (!(d <= this.maxDiff)) this.maxDiff = Number.isNaN(d) ? Infinity : d;
+      }
+      if (argmax(probs, b * c, (b + 1) * c) === argmax(img.expected)) this.agree++;
+      this.seen++;
+    });
+  }
+
+  result(format: ExportFormat, quantized: boolean, runtime: string, ms: number): FormatCheck {
+    const agreement = this.seen === 0 ? 1 : this.agree / this.seen;
+    const tolerance = quantized ? null : FLOAT32_TOLERANCE;
+    // Without check images the check only proves the model loads and gives finite probabilities.
+    const passed =
+      this.finite &&
+      (tolerance === null || this.seen === 0 || (agreement === 1 && this.maxDiff <= tolerance));
+    return {
+      format,
+      images: this.seen,
+      agreement,
+      maxDiff: this.maxDiff,
+      passed,
+      tolerance,
+      runtime,
+      ms: Math.round(ms),
+    };
+  }
+}
+
+/** An IO handler for `tf.loadGraphModel` that reads an exported model.json and its shards. */
+export function graphModelFromDir(tf: Tf, dir: string): TfNamespace.io.IOHandler {
+  return {
+    load: async () => {
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as TfNamespace.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const buffers: ArrayBuffer[] = [];
+        for (const group of manifest) {
+          for (const path of group.paths) {
+            const bytes = await readFile(join(dir, path));
+            buffers.push(
+              bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+            );
+          }
+        }
+        return [tf.io.getWeightSpecs(manifest), buffers];
+      });
+    },
+  };
+}
+
+/** A mid-grey image, so a check without check images still proves the model loads and runs. */
+function probeImage(numClasses: number): CheckImage {
+  return { rgb: new Uint8Array(PIXELS * 3).fill(128), expected: new Float32Array(numClasses).fill(NaN) };
+}
+
+export async function checkTfjs(
+  dir: string,
+  opts: { preprocessing: boolean; quantized: boolean; numClasses: number },
+  images: CheckImage[],
+  hooks: CheckHooks = {},
+): Promise<FormatCheck> {
+  const start = performance.now();
+  const { tf, backend } = await useBestBackend();
+  const model = await tf.loadGraphModel(graphModelFromDir(tf, dir));
+  const cmp = new Comparison();
+  try {
+    const inputName = model.inputs[0]?.name ?? '';
+    const run = async (batch: CheckImage[]): Promise<Float32Array> => {
+      const x = batchInput(
+        batch.map((b) => b.rgb),
+        opts.preprocessing ? 'rgb-nhwc' : 'model-nhwc',
+      );
+      const input = tf.tensor4d(x, [batch.length, INPUT_SIZE, INPUT_SIZE, 3]);
+      try {
+        const y = model.execute({ [inputName]: input }) as TfNamespace.Tensor;
+        try {
+          return (await y.data()) as Float32Array;
+        } finally {
+          y.dispose();
+        }
+      } finally {
+        input.dispose();
+      }
+    };
+    if (images.length === 0) {
+      const probs = await run([probeImage(opts.numClasses)]);
+      if (!probs.every(Number.isFinite)) cmp.finite = false;
+    }
+    for (let at = 0; at < images.length; at += BATCH) {
+      hooks.signal?.throwIfAborted();
+      const batch = images.slice(at, at + BATCH);
+      cmp.add(await run(batch), batch);
+      for (let i = 0; i < batch.length; i++) hooks.progress?.();
+    }
+  } finally {
+    model.dispose();
+  }
+  return cmp.result('tfjs', opts.quantized, `tfjs-${backend}`, performance.now() - start);
+}
+
+export async function checkOnnx(
+  file: string,
+  opts: { preprocessing: boolean; numClasses: number; threads?: number | undefined },
+  images: CheckImage[],
+  hooks: CheckHooks = {},
+): Promise<FormatCheck> {
+  const start = performance.now();
+  const session = await ort.InferenceSession.create(
+    file,
+    opts.threads ? { intraOpNumThreads: opts.threads } : {},
+  );
+  const cmp = new Comparison();
+  try {
+    const inputName = session.inputNames[0] ?? '';
+    const outputName = session.outputNames[0] ?? '';
+    const run = async (batch: CheckImage[]): Promise<Float32Array> => {
+      const x = batchInput(
+        batch.map((b) => b.rgb),
+        opts.preprocessing ? 'rgb-nhwc' : 'model-nchw',
+      );
+      const dims = opts.preprocessing
+        ? [batch.length, INPUT_SIZE, INPUT_SIZE, 3]
+        : [batch.length, 3, INPUT_SIZE, INPUT_SIZE];
+      const result = await session.run({ [inputName]: new ort.Tensor('float32', x, dims) });
+      return result[outputName]?.data as Float32Array;
+    };
+    if (images.length === 0) {
+      const probs = await run([probeImage(opts.numClasses)]);
+      if (!probs.every(Number.isFinite)) cmp.finite = false;
+    }
+    for (let at = 0; at < images.length; at += BATCH) {
+      hooks.signal?.throwIfAborted();
+      const batch = images.slice(at, at + BATCH);
+      cmp.add(await run(batch), batch);
+      for (let i = 0; i < batch.length; i++) hooks.progress?.();
+    }
+  } finally {
+    await session.release();
+  }
+  return cmp.result('onnx', false, 'onnxruntime-node (cpu)', performance.now() - start);
+}

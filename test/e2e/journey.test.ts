@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
+import { startServeProcess } from '../helpers/serve.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { CLASS_STYLES, shapeImage, writeClassTree } from '../fixtures/images.ts';
+import { writeGoogLeNet } from '../fixtures/googlenet.ts';
+import { cell, importFolder, thumbnailsPainted } from './studio-steps.ts';
+
+test('the whole journey: import, model, features, label, train, confusion cell, suggestions, export', async (t) => {
+  const missing = chromiumMissingReason();
+  if (missing) return t.skip(missing);
+  const dir = tempDir(t);
+  const labeled = join(dir, 'shapes');
+  await writeClassTree(labeled, { classes: 3, perClass: 8, size: 96, seed: 3 });
+  const unlabeled = join(dir, 'unlabeled');
+  mkdirSync(unlabeled);
+  for (let i = 0; i < 9; i++) {
+    writeFileSync(join(unlabeled, `u${i}.jpg`), await shapeImage(CLASS_STYLES[i % 3]!, 9000 + i, 96));
+  }
+  const modelPath = join(dir, 'googlenet.onnx');
+  await writeGoogLeNet(modelPath, { seed: 5 });
+
+  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
+  t.after(() => server.stop());
+  const { browser, close } = await launchChromium();
+  t.after(close);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const { problems } = watchPage(page);
+
+  await page.goto(server.openUrl);
+  await page.getByLabel('Project file').fill(join(dir, 'journey.incept'));
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByTestId('project-screen').waitFor();
+  await importFolder(page, labeled, true);
+  await importFolder(page, unlabeled, false);
+  await page.getByTestId('grid-total').getByText('33 images').waitFor();
+  await thumbnailsPainted(page, 30);
+
+  // The model: import the generated GoogLeNet file, then extract features with progress shown.
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const modelPanel = page.getByTestId('model-panel');
+  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
+  await modelPanel.getByRole('button', { name: 'Import model' }).click();
+  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  await modelPanel.getByRole('button', { name: /Extract features \(33\)/ }).click();
+  await page.getByTestId('job-features').waitFor();
+  await modelPanel.getByText('all done').waitFor({ timeout: 45_000 });
+
+  // Label two unlabeled images with number keys, undo one.
+  await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+  await page.getByTestId('filter-unlabeled').click();
+  await page.getByTestId('grid-total').getByText('9 images').waitFor();
+  const firstName = CLASS_STYLES[0]!.name;
+  const firstKey = (await page.getByTestId(`class-${firstName}`).locator('kbd').textContent())!.trim();
+  await cell(page, 0).click();
+  await page.keyboard.press(firstKey);
+  await page.keyboard.press(firstKey);
+  await cell(page, 1).getByTestId('label-chip').waitFor();
+  await page.keyboard.press('Control+z');
+  await cell(page, 1).getByText('unlabeled').waitFor();
+  await page.getByTestId('filter-unlabeled').getByText('8').waitFor();
+
+  // Train with defaults; curves and results appear.
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByTestId('train-button').click();
+  await page.getByTestId('run-results').waitFor({ timeout: 45_000 });
+  await page.getByTestId('chart-loss').locator('canvas').waitFor();
+  await page.getByTestId('metrics-table').waitFor();
+  await page.getByTestId('run-history').getByText('current').waitFor();
+  await screenshot(page, 'journey-train');
+
+  // A confusion-matrix cell shows exactly its images in the grid.
+  const matrix = page.getByTestId('confusion-matrix');
+  const cmCell = matrix.locator('button.cm-cell:not([disabled])').first();
+  const n = Number((await cmCell.textContent())!.trim());
+  assert.ok(n > 0);
+  await cmCell.click();
+  await page
+    .getByTestId('grid-title')
+    .getByText(/^True .* → predicted /)
+    .waitFor();
+  await page.getByTestId('grid-total').getByText(`${n} images`).waitFor();
+  await thumbnailsPainted(page, Math.min(n, 10));
+  await screenshot(page, 'journey-confusion-cell');
+
+  // Labeling a changed label marks the run stale.
+  await page.getByTestId('filter-unlabeled').click();
+  await cell(page, 1).click();
+  await page.keyboard.press(firstKey);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByTestId('stale-marker').waitFor();
+
+  // Suggestions: preview how many "accept all above p" labels, then apply.
+  await page.getByRole('button', { name: 'Suggestions', exact: true }).click();
+  await page.getByTestId('suggestion-list').waitFor();
+  const slider = page.getByTestId('threshold');
+  await slider.fill('0.5');
+  const preview = page.getByTestId('threshold-preview');
+  await preview.getByText(/labels \d+ image/).waitFor();
+  const count = Number(/labels (\d+)/.exec((await preview.textContent())!)![1]);
+  assert.ok(count > 0, 'some suggestions are above 50%');
+  await screenshot(page, 'journey-suggestions');
+  await page.getByTestId('accept-all').click();
+  await page.getByRole('status').getByText(`Accepted ${count} suggestion`).waitFor();
+  await page
+    .getByTestId('status-bar')
+    .getByText(`${25 + 1 + count} labeled`)
+    .waitFor();
+
+  // Export both formats; the self-check passes for each.
+  const out = join(dir, 'export');
+  await page.getByRole('button', { name: 'Export model…' }).click();
+  const dialog = page.getByTestId('export-dialog');
+  await dialog.getByLabel('Target folder').fill(out);
+  await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+  const report = dialog.getByTestId('export-report');
+  await report.waitFor({ timeout: 60_000 });
+  await report.getByTestId('check-tfjs').getByText('passed').waitFor();
+  await report.getByTestId('check-onnx').getByText('passed').waitFor();
+  await screenshot(page, 'journey-export');
+  assert.ok(existsSync(out));
+
+  assert.deepEqual(problems, []);
+});

@@ -1,0 +1,187 @@
+/**
+ * The export is all-or-nothing: failures, cancellations and failed self-checks leave nothing at
+ * the target (and no staging folder beside it); an occupied target is refused without force and
+ * replaced only by a complete export with it. A small classifier keeps these fast.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ApiError } from '../../../src/api/errors.ts';
+import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+import {
+  headProbabilities,
+  makeImages,
+  randomHead,
+  referenceFeatures,
+  tinyClassifier,
+} from '../../unit/export/helpers.ts';
+
+async function setup(t: { after(fn: () => void): void }) {
+  const dir = tempDir(t, 'incept-atomic-');
+  const tiny = tinyClassifier('global-pool');
+  const images = await makeImages(dir, 3);
+  const features = await referenceFeatures(tiny.reference, tiny.feature, images);
+  const head = randomHead(tiny.featureDim, 3, features);
+  const parent = join(dir, 'exports');
+  await mkdir(parent);
+  const input = (overrides: Partial<ExportInput> = {}): ExportInput => ({
+    modelBytes: tiny.bytes,
+    modelSha256: '0'.repeat(64),
+    head,
+    labels: ['a', 'b', 'c'],
+    formats: ['tfjs', 'onnx'],
+    quantize: 'none',
+    preprocessing: true,
+    out: join(parent, 'model'),
+    force: false,
+    metadata: {
+      runId: 1,
+      settings: {},
+      validation: null,
+      classCounts: [],
+      appVersion: 'test',
+      cropMode: 'center',
+    },
+    checkImages: images.map((path, i) => ({
+      path,
+      expected: headProbabilities(features[i] as Float32Array, head),
+    })),
+    ...overrides,
+  });
+  return { parent, out: join(parent, 'model'), input };
+}
+
+/** Only what the test itself put there: no staging or backup folders left behind. */
+async function assertNoLeftovers(parent: string, expected: string[]): Promise<void> {
+  assert.deepEqual((await readdir(parent)).sort(), expected.sort());
+}
+
+/** Fails the export the first time its progress reports a phase starting with `phase`. */
+function failAt(phase: string) {
+  return {
+    progress: (_done: number, _total: number, p: string) => {
+      if (p.startsWith(phase)) throw new Error(`injected failure at ${phase}`);
+    },
+  };
+}
+
+test('an occupied target is refused without force, before any work, with a hint to pass --force', async (t) => {
+  const { parent, out, input } = await setup(t);
+  await mkdir(out);
+  await writeFile(join(out, 'keep.txt'), 'mine');
+  await assert.rejects(
+    exportModel(input()),
+    (err: unknown) => err instanceof ApiError && err.code === 'conflict' && /--force/.test(err.message),
+  );
+  assert.equal(await readFile(join(out, 'keep.txt'), 'utf8'), 'mine');
+  await assertNoLeftovers(parent, ['model']);
+
+  // An empty folder is not "occupied".
+  await writeFile(join(parent, 'empty-marker'), '');
+  const empty = join(parent, 'empty');
+  await mkdir(empty);
+  const report = await exportModel(input({ out: empty }));
+  assert.ok(report.files.includes('tfjs/model.json'));
+});
+
+test('a failure halfway leaves nothing at the target', async (t) => {
+  const { parent, out, input } = await setup(t);
+  for (const phase of ['writing ONNX', 'decoding check images', 'checking', 'finishing']) {
+    await assert.rejects(exportModel(input(), failAt(phase)), new RegExp(`injected failure at ${phase}`));
+    assert.equal(existsSync(out), false, phase);
+    await assertNoLeftovers(parent, []);
+  }
+});
+
+test('cancelling leaves nothing at the target', async (t) => {
+  const { parent, out, input } = await setup(t);
+  const controller = new AbortController();
+  await assert.rejects(
+    exportModel(input(), {
+      signal: controller.signal,
+      progress: (done, _t, phase) => {
+        // Part-way through the checks: some images are done in both formats, others not.
+        if (phase.startsWith('checking') && done > 9) controller.abort();
+      },
+    }),
+    (err: unknown) => err instanceof ApiError && err.code === 'cancelled',
+  );
+  assert.equal(existsSync(out), false);
+  await assertNoLeftovers(parent, []);
+
+  const aborted = AbortSignal.abort();
+  await assert.rejects(
+    exportModel(input(), { signal: aborted }),
+    (err: unknown) => err instanceof ApiError && err.code === 'cancelled',
+  );
+  await assertNoLeftovers(parent, []);
+});
+
+test('with force, the old export is replaced only by a complete new one', async (t) => {
+  const { parent, out, input } = await setup(t);
+  await mkdir(out);
+  await writeFile(join(out, 'old.txt'), 'previous export');
+  await assert.rejects(exportModel(input({ force: true }), failAt('checking')), /injected failure/);
+  assert.equal(await readFile(join(out, 'old.txt'), 'utf8'), 'previous export');
+  await assertNoLeftovers(parent, ['model']);
+
+  const report = await exportModel(input({ force: true }));
+  assert.equal(existsSync(join(out, 'old.txt')), false);
+  assert.ok(existsSync(join(out, 'onnx', 'model.onnx')));
+  assert.ok(report.files.every((f) => existsSync(join(out, f))));
+  await assertNoLeftovers(parent, ['model']);
+});
+
+test('a failed self-check fails the export with agreement and max difference, leaving nothing', async (t) => {
+  const { parent, out, input } = await setup(t);
+  const good = input();
+  // What a wrong in-app prediction would look like: every image's probabilities rotated by one class.
+  const wrong = good.checkImages.map((c) => ({
+    ...c,
+    expected: Float32Array.from(c.expected, (_, i) => c.expected[(i + 1) % c.expected.length] as number),
+  }));
+  await assert.rejects(exportModel({ ...good, checkImages: wrong }), (err: unknown) => {
+    assert.ok(err instanceof ApiError);
+    assert.match(err.message, /self-check/);
+    assert.match(
+      err.message,
+      /agrees with Incept on the top class of \d of 3 check images \(\d+\.\d %\), largest probability difference/,
+    );
+    return true;
+  });
+  assert.equal(existsSync(out), false);
+  await assertNoLeftovers(parent, []);
+});
+
+test('invalid inputs are refused with a clear message', async (t) => {
+  const { input } = await setup(t);
+  await assert.rejects(exportModel(input({ labels: ['a', 'b'] })), /2 labels but the head has 3 outputs/);
+  await assert.rejects(exportModel(input({ formats: [] })), /at least one export format/);
+  const head = { weights: new Float32Array(10 * 3), bias: new Float32Array(3) };
+  await assert.rejects(exportModel(input({ head })), /reads 16 features/);
+});
+
+test('progress is monotonic, names what is being done and ends at done = total', async (t) => {
+  const { input } = await setup(t);
+  const events: [number, number, string][] = [];
+  await exportModel(input(), { progress: (d, total, phase) => events.push([d, total, phase]) });
+  const total = events[0]?.[1] as number;
+  assert.equal(total, 5 + 3 * 3);
+  for (let i = 1; i < events.length; i++)
+    assert.ok((events[i]?.[0] as number) >= (events[i - 1]?.[0] as number));
+  assert.deepEqual(events.at(-1), [total, total, 'done']);
+  const phases = [...new Set(events.map((e) => e[2]))];
+  assert.deepEqual(phases, [
+    'reading the model',
+    'writing TensorFlow.js',
+    'writing ONNX',
+    'writing samples',
+    'decoding check images',
+    'checking tfjs and onnx',
+    'finishing',
+    'done',
+  ]);
+});

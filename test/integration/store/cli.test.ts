@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { DatasetCounts, ImportResult } from '../../../src/api/contract.ts';
+import { runCli } from '../../../src/cli/main.ts';
+import { Core } from '../../../src/core.ts';
+import { writeBrokenFiles, writeClassTree } from '../../fixtures/images.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'incept-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(
+    argv,
+    { stdout: (t) => void (out += `${t}\n`), stderr: (t) => void (err += `${t}\n`) },
+    new Core({ dataDir: join(dir, 'data') }),
+  );
+  return { code, out, err };
+}
+
+test('init, import, status, label and export-dataset from the command line', async () => {
+  const project = join(dir, 'cli.incept');
+  const photos = join(dir, 'photos');
+  const files = await writeClassTree(photos, { classes: 2, perClass: 3 });
+  const broken = await writeBrokenFiles(join(photos, 'junk'));
+
+  assert.equal((await cli('init', project)).code, 0);
+  const imp = await cli('import', project, photos, '--labels-from-folders');
+  assert.equal(imp.code, 0, imp.err);
+  assert.match(imp.out, /12 image files seen, 6 imported, 6 failed, 0 duplicates/);
+  assert.match(imp.out, /Failed \(stored as unreadable\):/);
+  assert.match(imp.out, new RegExp(`${broken.zeroByte.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: empty file`));
+
+  const again = await cli('import', project, photos, '--json');
+  const result = JSON.parse(again.out) as ImportResult;
+  assert.equal(result.counters.unchanged, 12);
+
+  const status = await cli('status', project);
+  assert.equal(status.code, 0);
+  assert.match(status.out, /Images: 12 \(6 ok, 6 unreadable, 0 missing\)/);
+  assert.match(status.out, /Labeled: 12, unlabeled: 0/);
+  assert.match(status.out, /red-circle\s+3/);
+  const json = JSON.parse((await cli('status', project, '--json')).out) as DatasetCounts & {
+    project: { path: string };
+  };
+  assert.equal(json.project.path, project);
+  assert.equal(json.perClass.find((c) => c.name === 'junk')!.count, 6);
+
+  const csv = join(dir, 'relabel.csv');
+  writeFileSync(csv, `path,label\n${files[0]!.path},green-square\n${join(dir, 'nope.jpg')},x\n`);
+  const label = await cli('label', project, '--csv', csv);
+  assert.equal(label.code, 0, label.err);
+  assert.match(label.out, /2 rows: 1 labels changed, 0 already so, 1 not applied/);
+  assert.match(label.out, /line 3: .*nope\.jpg: no image with this path/);
+
+  const out = join(dir, 'export');
+  const exp = await cli('export-dataset', project, '--format', 'folders', '--out', out, '--mode', 'symlink');
+  assert.equal(exp.code, 0, exp.err);
+  assert.match(exp.out, /Wrote 12 images into/);
+  assert.deepEqual(readdirSync(out).sort(), ['green-square', 'junk', 'red-circle']);
+  const csvOut = await cli('export-dataset', project, '--format', 'csv', '--out', join(dir, 'all.csv'));
+  assert.equal(csvOut.code, 0);
+  assert.ok(existsSync(join(dir, 'all.csv')));
+
+  const usage = await cli('export-dataset', project, '--out', out);
+  assert.equal(usage.code, 2);
+  assert.match(usage.err, /--format must be csv or folders/);
+  assert.equal((await cli('import', project)).code, 2);
+  const missing = await cli('import', project, join(dir, 'no-such-folder'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /No folder at/);
+});

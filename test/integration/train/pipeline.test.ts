@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImagePrediction, JobInfo, ModelStatus, PredictionPage, RunDetail, RunSummary } from '../../../src/api/contract.ts';
+import { ApiError } from '../../../src/api/errors.ts';
+import { createCoreDispatch } from '../../../src/api/handlers.ts';
+import { Core } from '../../../src/core.ts';
+import { runHead } from '../../../src/store/runs.ts';
+import { writeGoogLeNet } from '../../fixtures/googlenet.ts';
+import { CLASS_STYLES, shapeImage, writeClassTree } from '../../fixtures/images.ts';
+import { tempDir } from '../../helpers/tmp.ts';
+
+async function expectError(p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof ApiError, String(err));
+    assert.equal(err.code, code, err.message);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+test('import → model → features → train → predict → suggestions, end to end on generated data', async (t) => {
+  const dir = tempDir(t);
+  const core = new Core({ dataDir: join(dir, 'data') });
+  t.after(() => core.dispose());
+  const call = createCoreDispatch(core);
+  const job = async (p: Promise<unknown>): Promise<JobInfo> => {
+    const info = await core.jobs.wait(((await p) as { jobId: string }).jobId);
+    assert.equal(info.status, 'succeeded', JSON.stringify(info.error));
+    return info;
+  };
+
+  const tree = join(dir, 'shapes');
+  await writeClassTree(tree, { classes: 3, perClass: 10, size: 96, seed: 3 });
+  const unlabeled = join(dir, 'unlabeled');
+  mkdirSync(unlabeled);
+  for (let i = 0; i < 3; i++) {
+    writeFileSync(join(unlabeled, `u${i}.jpg`), await shapeImage(CLASS_STYLES[i]!, 9000 + i, 96));
+  }
+  const heldOut = join(dir, 'held-out.jpg');
+  writeFileSync(heldOut, await shapeImage(CLASS_STYLES[1]!, 777, 96));
+  const modelPath = join(dir, 'googlenet.onnx');
+  await writeGoogLeNet(modelPath, { seed: 5 });
+
+  await call('project.create', { path: join(dir, 'shapes.incept') });
+  await job(call('import.start', { folder: tree, labelsFromFolders: true }));
+  await job(call('import.start', { folder: unlabeled, labelsFromFolders: false }));
+
+  const before = (await call('model.status', {})) as ModelStatus;
+  assert.equal(before.ready, false);
+  assert.match(before.problem ?? '', /Download .* or import/);
+  await expectError(call('train.start', {}), 'precondition', /no model yet.*--download.*--file/s);
+  await expectError(call('predict.images', { paths: [heldOut], imagenet: true }), 'precondition', /no model/);
+
+  await expectError(call('model.import', { path: join(dir, 'nope.onnx') }), 'not_found', /Cannot read/);
+  writeFileSync(join(dir, 'fake.onnx'), 'this is not a model');
+  await expectError(call('model.import', { path: join(dir, 'fake.onnx') }), 'precondition', /not an ONNX model/);
+
+  const ready = (await call('model.import', { path: modelPath })) as ModelStatus;
+  assert.equal(ready.ready, true);
+  assert.equal(ready.model?.featureDim, 1024);
+  assert.equal(ready.features.images, 33);
+  assert.equal(ready.features.missing, 33);
+
+  const imagenet = (await call('predict.images', { paths: [heldOut], imagenet: true, topK: 5 })) as ImagePrediction[];
+  assert.equal(imagenet[0]?.top.length, 5);
+  assert.ok(imagenet[0]!.top.every((x) => x.classId === null && x.label.length > 0));
+
+  const features = await job(call('features.start', {}));
+  assert.equal((features.result as { computed: number }).computed, 33);
+  const after = (await call('model.status', {})) as ModelStatus;
+  assert.deepEqual(after.features, { images: 33, done: 33, missing: 0, failed: 0 });
+  // Resuming computes only what is missing: nothing.
+  const again = await job(call('features.start', {}));
+  assert.equal((again.result as { computed: number }).computed, 0);
+
+  const trained = await job(call('train.start', { settings: { seed: 11 } }));
+  const runId = (trained.result as { runId: number }).runId;
+  const run = (await call('runs.get', { id: runId })) as RunDetail;
+  assert.equal(run.classes.length, 3);
+  assert.equal(run.trainCount + run.validationCount + (30 - run.trainCount - run.validationCount), 30);
+  assert.equal(run.current, true);
+  assert.equal(run.stale, false);
+  assert.equal(run.train.confusion.length, 3);
+  assert.ok(run.trainAccuracy >= 0.9, `training accuracy ${run.trainAccuracy}`);
+
+  const predicted = (await call('predict.images', { paths: [heldOut] })) as ImagePrediction[];
+  assert.equal(predicted[0]?.top[0]?.label, CLASS_STYLES[1]!.name, JSON.stringify(predicted));
+
+  const suggestions = (await call('predictions.query', { kind: 'suggestions' })) as PredictionPage;
+  assert.equal(suggestions.total, 3);
+  const preview = (await call('suggestions.accept', { minProbability: 0, dryRun: true })) as { accepted: number };
+  assert.equal(preview.accepted, 3);
+  const accepted = (await call('suggestions.accept', { minProbability: 0 })) as { accepted: number };
+  assert.equal(accepted.accepted, 3);
+  assert.equal(((await call('predictions.query', { kind: 'suggestions' })) as PredictionPage).total, 0);
+  await call('labels.undo', {});
+  assert.equal(((await call('predictions.query', { kind: 'suggestions' })) as PredictionPage).total, 3, 'one undo takes all back');
+
+  // Relabeling makes the current run stale.
+  const page = (await call('images.query', { filter: { kind: 'unlabeled' } })) as { items: { id: number }[] };
+  const classes = (await call('classes.list', {})) as { id: number }[];
+  await call('labels.set', { imageIds: [page.items[0]!.id], classId: classes[0]!.id });
+  const runs = (await call('runs.list', {})) as RunSummary[];
+  assert.equal(runs[0]?.stale, true);
+
+  // Same data, settings and seed: bit-identical weights.
+  await call('labels.undo', {});
+  const twin = await job(call('train.start', { settings: { seed: 11 } }));
+  const project = core.requireProject();
+  const a = runHead(project, runId);
+  const b = runHead(project, (twin.result as { runId: number }).runId);
+  assert.deepEqual(Buffer.from(b.weights.buffer), Buffer.from(a.weights.buffer));
+  const cmp = (await call('runs.compare', { a: runId, b: (twin.result as { runId: number }).runId })) as {
+    changedLabels: unknown[];
+  };
+  assert.deepEqual(cmp.changedLabels, []);
+});
