@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../test/helpers/browser.ts';
 import { startServeProcess } from '../test/helpers/serve.ts';
 import { CLASS_STYLES, shapeImage } from '../test/fixtures/images.ts';
@@ -23,23 +24,120 @@ import { CLASS_STYLES, shapeImage } from '../test/fixtures/images.ts';
 export interface UiBench {
   images: number;
   openToPaintMs: number;
-  scroll: {
-    frames: number;
-    seconds: number;
-    pixels: number;
-    frameMs: { p50: number; p95: number; max: number };
-    framesOver50ms: number;
-    longAnimationFrames: number;
-    /** Where the long frames' time went: scripts (ours and Svelte's) versus style, layout and paint. */
-    longFramesMs: { total: number; script: number; styleLayoutPaint: number };
-    /** Share of visible cells that showed their image row (not a placeholder), over sampled frames. */
-    visibleFilled: number;
-  };
+  scroll: ScrollStats;
+  /** A quarter screen per frame for 300 frames: slow enough that thumbnails load as it goes. */
+  steadyScroll: ScrollStats;
   label: { samples: number; p50: number; p95: number; max: number; persisted: number };
   heapMB: { afterPaint: number; afterScroll: number };
   cellsInDom: number;
   consoleErrors: number;
   skipped?: string;
+}
+
+/** A scroll of the grid by a fixed step per animation frame. */
+export interface ScrollStats {
+  frames: number;
+  seconds: number;
+  pixels: number;
+  frameMs: { p50: number; p95: number; max: number };
+  framesOver50ms: number;
+  longAnimationFrames: number;
+  /** Where the long frames' time went: scripts (ours and Svelte's) versus style, layout and paint. */
+  longFramesMs: { total: number; script: number; styleLayoutPaint: number };
+  /** Share of visible cells showing their row (label chip, name) rather than a placeholder, over sampled frames. */
+  visibleFilled: number;
+  /** Share of visible ok-status cells whose thumbnail had decoded, over sampled frames. */
+  visibleWithImage: number;
+}
+
+interface RawScroll {
+  gaps: number[];
+  loaf: number;
+  loafScript: number;
+  loafLayout: number;
+  loafTotal: number;
+  filled: number;
+  withImage: number;
+  seen: number;
+  seconds: number;
+  pixels: number;
+}
+
+/** Scrolls the grid by `stepOfViewport` screens per frame until the end or `maxFrames`. */
+async function scrollRun(
+  page: Page,
+  opts: { stepOfViewport: number; maxFrames: number },
+): Promise<RawScroll> {
+  return (await page.evaluate(`new Promise((resolve) => {
+    const vp = document.querySelector('[data-testid="grid"]');
+    const step = Math.round(vp.clientHeight * ${opts.stepOfViewport});
+    const gaps = [];
+    let loaf = 0, loafScript = 0, loafLayout = 0, loafTotal = 0;
+    let observer = null;
+    try {
+      observer = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          if (e.duration <= 50) continue;
+          loaf++;
+          loafTotal += e.duration;
+          loafScript += (e.scripts || []).reduce((a, s) => a + s.duration, 0);
+          if (e.styleAndLayoutStart) loafLayout += e.startTime + e.duration - e.styleAndLayoutStart;
+        }
+      });
+      observer.observe({ type: 'long-animation-frame' });
+    } catch { observer = null; }
+    let filled = 0, withImage = 0, seen = 0, n = 0;
+    const start = performance.now();
+    let last = start;
+    const frame = (now) => {
+      gaps.push(now - last);
+      last = now;
+      if (n++ % 5 === 0) {
+        const box = vp.getBoundingClientRect();
+        for (const c of vp.querySelectorAll('.cell')) {
+          const r = c.getBoundingClientRect();
+          if (r.bottom <= box.top || r.top >= box.bottom) continue;
+          seen++;
+          if (c.hasAttribute('data-image-id')) filled++;
+          const img = c.querySelector('.thumb img');
+          if (img && img.complete && img.naturalWidth > 0) withImage++;
+        }
+      }
+      if (n > ${opts.maxFrames} || vp.scrollTop + vp.clientHeight >= vp.scrollHeight - 1) {
+        observer?.disconnect();
+        resolve({ gaps: gaps.slice(1), loaf, loafScript, loafLayout, loafTotal, filled, withImage, seen,
+          seconds: (now - start) / 1000, pixels: vp.scrollTop });
+        return;
+      }
+      vp.scrollTop += step;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  })`)) as RawScroll;
+}
+
+function summarize(r: RawScroll): ScrollStats {
+  const gaps = [...r.gaps].sort((a, b) => a - b);
+  const share = (k: number): number => Math.round((k / Math.max(1, r.seen)) * 1000) / 1000;
+  return {
+    frames: r.gaps.length,
+    seconds: round(r.seconds),
+    pixels: r.pixels,
+    frameMs: {
+      p50: round(percentile(gaps, 50)),
+      p95: round(percentile(gaps, 95)),
+      max: round(gaps.at(-1) ?? NaN),
+    },
+    framesOver50ms: gaps.filter((g) => g > 50).length,
+    longAnimationFrames: r.loaf,
+    longFramesMs: {
+      total: Math.round(r.loafTotal),
+      script: Math.round(r.loafScript),
+      styleLayoutPaint: Math.round(r.loafLayout),
+    },
+    visibleFilled: share(r.filled),
+    visibleWithImage: share(r.withImage),
+  };
 }
 
 const CLASSES = 10;
@@ -70,7 +168,18 @@ async function writeProject(dir: string, count: number): Promise<string> {
   const insertClass = db.prepare(
     'INSERT INTO classes (name, name_key, color, sort_order, hotkey, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const palette = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+  const palette = [
+    '#4e79a7',
+    '#f28e2b',
+    '#e15759',
+    '#76b7b2',
+    '#59a14f',
+    '#edc948',
+    '#b07aa1',
+    '#ff9da7',
+    '#9c755f',
+    '#bab0ac',
+  ];
   const insertImage = db.prepare(
     `INSERT INTO images (path, name, hash, bytes, mtime_ms, width, height, format, status, split, added_at)
      VALUES (?, ?, ?, ?, 0, 96, 96, 'jpeg', 'ok', ?, ?)`,
@@ -120,21 +229,26 @@ function firstScreenPainted(): boolean {
   );
 }
 
+const noScroll: RawScroll = {
+  gaps: [],
+  loaf: 0,
+  loafScript: 0,
+  loafLayout: 0,
+  loafTotal: 0,
+  filled: 0,
+  withImage: 0,
+  seen: 0,
+  seconds: 0,
+  pixels: 0,
+};
+
 export async function benchUi(opts: { images?: number } = {}): Promise<UiBench> {
   const images = opts.images ?? 10_000;
   const empty = (skipped: string): UiBench => ({
     images,
     openToPaintMs: NaN,
-    scroll: {
-      frames: 0,
-      seconds: 0,
-      pixels: 0,
-      frameMs: { p50: NaN, p95: NaN, max: NaN },
-      framesOver50ms: 0,
-      longAnimationFrames: 0,
-      longFramesMs: { total: 0, script: 0, styleLayoutPaint: 0 },
-      visibleFilled: NaN,
-    },
+    scroll: summarize(noScroll),
+    steadyScroll: summarize(noScroll),
     label: { samples: 0, p50: NaN, p95: NaN, max: NaN, persisted: 0 },
     heapMB: { afterPaint: NaN, afterScroll: NaN },
     cellsInDom: 0,
@@ -173,60 +287,15 @@ export async function benchUi(opts: { images?: number } = {}): Promise<UiBench> 
     const openToPaintMs = Math.round(performance.now() - t0);
     const afterPaint = await heapMB();
 
-    // --- scripted scroll through everything, one step per frame
-    const scroll = (await page.evaluate(`new Promise((resolve) => {
-      const vp = document.querySelector('[data-testid="grid"]');
-      const step = Math.round(vp.clientHeight * 0.75);
-      const gaps = [];
-      let loaf = 0, loafScript = 0, loafLayout = 0, loafTotal = 0;
-      let observer = null;
-      try {
-        observer = new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) {
-            if (e.duration <= 50) continue;
-            loaf++;
-            loafTotal += e.duration;
-            loafScript += (e.scripts || []).reduce((a, s) => a + s.duration, 0);
-            if (e.styleAndLayoutStart) loafLayout += e.startTime + e.duration - e.styleAndLayoutStart;
-          }
-        });
-        observer.observe({ type: 'long-animation-frame' });
-      } catch { observer = null; }
-      let filled = 0, seen = 0, n = 0;
-      const start = performance.now();
-      let last = start;
-      const frame = (now) => {
-        gaps.push(now - last);
-        last = now;
-        if (n++ % 5 === 0) {
-          const box = vp.getBoundingClientRect();
-          for (const c of vp.querySelectorAll('.cell')) {
-            const r = c.getBoundingClientRect();
-            if (r.bottom <= box.top || r.top >= box.bottom) continue;
-            seen++;
-            if (c.querySelector('.thumb img, .broken')) filled++;
-          }
-        }
-        if (vp.scrollTop + vp.clientHeight >= vp.scrollHeight - 1) {
-          observer?.disconnect();
-          resolve({ gaps: gaps.slice(1), loaf, loafScript, loafLayout, loafTotal, filled, seen, seconds: (now - start) / 1000, pixels: vp.scrollTop });
-          return;
-        }
-        vp.scrollTop += step;
-        requestAnimationFrame(frame);
-      };
-      requestAnimationFrame(frame);
-    })`)) as {
-      gaps: number[];
-      loaf: number;
-      loafScript: number;
-      loafLayout: number;
-      loafTotal: number;
-      filled: number; seen: number; seconds: number; pixels: number };
+    // --- scripted scrolls, one step per frame: a fling through everything, then a steady read
+    const fling = await scrollRun(page, { stepOfViewport: 0.75, maxFrames: 100_000 });
+    await page.waitForTimeout(500);
+    await page.getByTestId('grid').evaluate((vp: { scrollTop: number }) => (vp.scrollTop = 0));
+    await page.waitForTimeout(500);
+    const steady = await scrollRun(page, { stepOfViewport: 0.25, maxFrames: 300 });
     await page.waitForTimeout(1500);
     const afterScroll = await heapMB();
     const cellsInDom = await page.locator('[data-testid="grid"] .cell').count();
-    const gaps = [...scroll.gaps].sort((a, b) => a - b);
 
     // --- keydown → label visible, then persisted
     const grid = page.getByTestId('grid');
@@ -277,20 +346,8 @@ export async function benchUi(opts: { images?: number } = {}): Promise<UiBench> 
     return {
       images,
       openToPaintMs,
-      scroll: {
-        frames: scroll.gaps.length,
-        seconds: round(scroll.seconds),
-        pixels: scroll.pixels,
-        frameMs: { p50: round(percentile(gaps, 50)), p95: round(percentile(gaps, 95)), max: round(gaps.at(-1) ?? NaN) },
-        framesOver50ms: gaps.filter((g) => g > 50).length,
-        longAnimationFrames: scroll.loaf,
-        longFramesMs: {
-          total: Math.round(scroll.loafTotal),
-          script: Math.round(scroll.loafScript),
-          styleLayoutPaint: Math.round(scroll.loafLayout),
-        },
-        visibleFilled: Math.round((scroll.filled / Math.max(1, scroll.seen)) * 1000) / 1000,
-      },
+      scroll: summarize(fling),
+      steadyScroll: summarize(steady),
       label: {
         samples,
         p50: round(percentile(latencies, 50)),

@@ -326,9 +326,9 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
     report('decoding check images', 1);
 
     checkpoint();
-    let images: CheckImage[];
+    let decoded: Awaited<ReturnType<typeof decodeCheckImages>>;
     try {
-      images = await decodeCheckImages(input.checkImages, input.metadata.cropMode, {
+      decoded = await decodeCheckImages(input.checkImages, input.metadata.cropMode, {
         signal,
         progress: () => report(current, 1),
       });
@@ -336,6 +336,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       if (signal?.aborted) throw cancelled(out);
       throw err;
     }
+    const { images, skipped } = decoded;
     const checks = await runChecks(staging, formats, images, {
       preprocessing: input.preprocessing,
       quantized: input.quantize !== 'none',
@@ -389,11 +390,12 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       },
       selfCheck: {
         note:
-          nImages > 0
+          images.length > 0
             ? `After writing, each file was loaded with the stock loaders (tfjs-converter loadGraphModel, onnxruntime) ` +
-              `and run on ${nImages} check images prepared by Incept; its probabilities were compared with Incept's own.`
+              `and run on ${images.length} check images prepared by Incept; its probabilities were compared with Incept's own.`
             : 'No check images were given: each file was only loaded with the stock loaders and run on a blank image.',
         results: checks,
+        skippedImages: skipped,
       },
     };
     await writeFile(join(staging, 'metadata.json'), JSON.stringify(meta, null, 2) + '\n');
@@ -418,7 +420,15 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       })),
       files: listing.files,
       bytes: listing.bytes,
-      warnings: checkWarnings(checks, input.quantize),
+      warnings: [
+        ...checkWarnings(checks, input.quantize),
+        ...(skipped.length > 0
+          ? [
+              `${skipped.length} of ${nImages} check images could not be read and were left out of the self-check ` +
+                `(first: ${skipped[0]?.reason})`,
+            ]
+          : []),
+      ],
     };
   } catch (err) {
     await discardStaging(staging);

@@ -65,7 +65,7 @@ export interface ExportMetadata {
     validation: object | null;
     classCounts: { name: string; count: number }[];
   };
-  selfCheck: { note: string; results: FormatCheck[] };
+  selfCheck: { note: string; results: FormatCheck[]; skippedImages: { path: string; reason: string }[] };
 }
 
 export function resizeRule(crop: CropMode): string {

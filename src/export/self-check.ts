@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { ModelError } from '../model/errors.ts';
 import { decodeRgb224, toModelInput, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
 import { useBestBackend, type tf as TfNamespace } from '../model/tfjs-runtime.ts';
 
@@ -47,25 +48,34 @@ export interface CheckHooks {
 const BATCH = 16;
 const PIXELS = INPUT_SIZE * INPUT_SIZE;
 
-/** Decodes check images with the app's own preprocessing, two at a time. */
+/**
+ * Decodes check images with the app's own preprocessing, two at a time. An image that cannot be
+ * read (deleted or damaged since training) is skipped and listed: it says nothing about the model.
+ */
 export async function decodeCheckImages(
   items: { path: string; expected: Float32Array }[],
   crop: CropMode,
   hooks: CheckHooks = {},
-): Promise<CheckImage[]> {
-  const out: CheckImage[] = new Array(items.length);
+): Promise<{ images: CheckImage[]; skipped: { path: string; reason: string }[] }> {
+  const decoded: (CheckImage | null)[] = new Array(items.length).fill(null);
+  const skipped: { path: string; reason: string }[] = [];
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       hooks.signal?.throwIfAborted();
       const i = next++;
       const item = items[i] as { path: string; expected: Float32Array };
-      out[i] = { rgb: await decodeRgb224(item.path, { crop }), expected: item.expected };
+      try {
+        decoded[i] = { rgb: await decodeRgb224(item.path, { crop }), expected: item.expected };
+      } catch (err) {
+        if (!(err instanceof ModelError && err.code === 'image_decode')) throw err;
+        skipped.push({ path: item.path, reason: err.message });
+      }
       hooks.progress?.();
     }
   };
   await Promise.all([worker(), worker()]);
-  return out;
+  return { images: decoded.filter((d): d is CheckImage => d !== null), skipped };
 }
 
 export type InputLayout = 'rgb-nhwc' | 'model-nhwc' | 'model-nchw';

@@ -83,6 +83,9 @@ export class DatasetState {
   /** Labels changed since the view was loaded, and the filter depends on labels. */
   #outdated = $state(false);
 
+  /** Scrolling by more than half a screen per event: thumbnails wait until it slows down. */
+  #flinging = $state(false);
+  #flingTimer: ReturnType<typeof setTimeout> | null = null;
   #width = $state(800);
   #height = $state(600);
   #scrollTop = $state(0);
@@ -301,8 +304,23 @@ export class DatasetState {
   }
 
   setScrollTop(top: number): void {
+    const delta = Math.abs(top - this.#scrollTop);
     this.#scrollTop = top;
+    if (delta > this.#height / 2) {
+      // A fling or a scrollbar drag: cells fly past faster than their images could arrive, so
+      // they show their label at once and fetch their image when the scrolling settles.
+      this.#flinging = true;
+      if (this.#flingTimer) clearTimeout(this.#flingTimer);
+      this.#flingTimer = setTimeout(() => {
+        this.#flingTimer = null;
+        this.#flinging = false;
+      }, 120);
+    }
     this.#pump();
+  }
+
+  get flinging(): boolean {
+    return this.#flinging;
   }
 
   /** The grid registers how to scroll, so keyboard moves can bring the cursor into view. */

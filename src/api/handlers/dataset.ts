@@ -45,7 +45,7 @@ export function datasetHandlers(core: Core): Pick<Handlers, DatasetMethods> {
       'dataset.changed',
       imageIds && imageIds.length <= MAX_IDS_IN_EVENT ? { reason, imageIds } : { reason },
     );
-  /** Runs a change and announces it when it changed anything. */
+  /** Announces a change and passes its result through. */
   const announce = <T>(reason: Events['dataset.changed']['reason'], result: T, imageIds?: number[]): T => {
     changed(reason, imageIds);
     return result;
