@@ -11,7 +11,12 @@ import { pathToFileURL } from 'node:url';
 import { exportModel } from '../src/export/export-model.ts';
 import { useBestBackend } from '../src/model/tfjs-runtime.ts';
 import { writeGoogLeNet } from '../test/fixtures/googlenet.ts';
-import { headProbabilities, makeImages, randomHead, referenceFeatures } from '../test/unit/export/helpers.ts';
+import {
+  headProbabilities,
+  makeImages,
+  randomHead,
+  referenceFeatures,
+} from '../test/integration/export/helpers.ts';
 
 export interface ExportBench {
   images: number;

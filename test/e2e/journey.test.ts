@@ -110,6 +110,18 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
     .getByText(`${25 + 1 + count} labeled`)
     .waitFor();
 
+  // Try it: an image file from the person's machine, predicted by the current run (top 3).
+  await page.getByRole('button', { name: 'Try it', exact: true }).click();
+  await page.getByTestId('try-file').setInputFiles({
+    name: 'probe.png',
+    mimeType: 'image/png',
+    buffer: await shapeImage(CLASS_STYLES[1]!, 4242, 96, 'png'),
+  });
+  const tryResult = page.getByTestId('try-result');
+  await tryResult.locator('ol.top-list li').nth(2).waitFor();
+  assert.equal(await tryResult.locator('ol.top-list li').count(), 3);
+  await screenshot(page, 'journey-try-it');
+
   // Export both formats; the self-check passes for each.
   const out = join(dir, 'export');
   await page.getByRole('button', { name: 'Export model…' }).click();

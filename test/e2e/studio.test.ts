@@ -115,6 +115,20 @@ test('labeling studio: import, grid, number-key labels, undo, filters and viewer
   await classList.getByRole('button', { name: 'Save' }).click();
   await classList.getByRole('button', { name: /^blue/ }).waitFor();
 
+  // A file that is not an image: the import lists it with its reason, the grid shows it as failed.
+  const broken = join(dir, 'broken');
+  mkdirSync(broken);
+  writeFileSync(join(broken, 'not-really.png'), 'this is text, not a PNG');
+  await page.getByRole('button', { name: 'Import images…' }).click();
+  const dialog = page.getByTestId('import-dialog');
+  await dialog.getByLabel('Folder', { exact: true }).fill(broken);
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await dialog.getByTestId('import-result').getByText('not-really.png').waitFor();
+  await screenshot(page, 'studio-import-failures');
+  await dialog.getByRole('button', { name: 'Show them in the grid' }).click();
+  await page.getByTestId('grid-title').getByText('Failed to read').waitFor();
+  await cell(page, 0).locator('.broken').waitFor();
+
   // Dark theme renders the same screen readably.
   await page.getByTestId('filter-all').click();
   await page.getByRole('button', { name: /^Theme/ }).click(); // system → light
@@ -123,7 +137,25 @@ test('labeling studio: import, grid, number-key labels, undo, filters and viewer
   await thumbnailsPainted(page, 24);
   await screenshot(page, 'studio-dark');
 
+  // Before a model exists, the Train tab offers both ways to get one.
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page
+    .getByTestId('model-panel')
+    .getByRole('button', { name: /Download GoogLeNet/ })
+    .waitFor();
+  await page.getByTestId('model-panel').getByLabel('…or import a model file').fill('relative.onnx');
+  await page.getByText('Use an absolute file path').waitFor();
+  await screenshot(page, 'studio-train-no-model');
   assert.deepEqual(problems, []);
+
+  // The server goes away: the status bar says so instead of the page going blank.
+  await server.stop();
+  await page.getByTestId('connection').getByText('Reconnecting…').waitFor();
+  await page.getByTestId('model-panel').waitFor();
+  assert.deepEqual(
+    problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p)),
+    [],
+  );
 });
 
 async function expectConnection(page: Page): Promise<void> {

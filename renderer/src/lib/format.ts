@@ -37,13 +37,14 @@ export function formatDuration(ms: number): string {
   return formatEta(ms / 1000);
 }
 
+/** Decimal units (1 MB = 1 000 000 bytes), as the backend's messages and file managers write them. */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = bytes;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
     u++;
   }
   return `${u === 0 ? v : v.toFixed(v >= 10 ? 0 : 1)} ${units[u]}`;

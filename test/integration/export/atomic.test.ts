@@ -11,13 +11,7 @@ import { test } from 'node:test';
 import { ApiError } from '../../../src/api/errors.ts';
 import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-import {
-  headProbabilities,
-  makeImages,
-  randomHead,
-  referenceFeatures,
-  tinyClassifier,
-} from '../../unit/export/helpers.ts';
+import { headProbabilities, makeImages, randomHead, referenceFeatures, tinyClassifier } from './helpers.ts';
 
 async function setup(t: { after(fn: () => void): void }) {
   const dir = tempDir(t, 'incept-atomic-');
@@ -184,4 +178,14 @@ test('progress is monotonic, names what is being done and ends at done = total',
     'finishing',
     'done',
   ]);
+});
+
+test('an unreadable check image is left out of the self-check with a warning', async (t) => {
+  const { input } = await setup(t);
+  const good = input();
+  const missing = { path: join(good.out, '..', 'gone.jpg'), expected: good.checkImages[0]!.expected };
+  const report = await exportModel({ ...good, checkImages: [...good.checkImages, missing] });
+  assert.ok(report.checks.every((c) => c.passed && c.images === 3));
+  assert.equal(report.warnings.length, 1);
+  assert.match(report.warnings[0] as string, /1 of 4 check images could not be read/);
 });

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import vm from 'node:vm';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Tensor } from '@tensorflow/tfjs';
@@ -25,7 +26,7 @@ import {
   randomHead,
   referenceFeatures,
   type Head,
-} from '../../unit/export/helpers.ts';
+} from './helpers.ts';
 
 const LABELS = ['cat', 'dog', 'fox'];
 const ALLOWED_TF_OPS = new Set([
@@ -262,14 +263,23 @@ test('samples/node.mjs prints the expected class for a known image', async () =>
   assert.ok(Math.abs(line.top[0].probability - (want[argmax(want)] as number)) < 1e-4);
 });
 
-test('samples/predict.py is valid Python', (t) => {
-  const r = spawnSync(
-    'python3',
-    ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', join(exported, 'samples', 'predict.py')],
-    {
-      encoding: 'utf8',
-    },
+test('samples/index.html loads tfjs and the model files it names; its script parses', async () => {
+  const html = await readFile(join(exported, 'samples', 'index.html'), 'utf8');
+  assert.match(
+    html,
+    /<script src="https:\/\/cdn\.jsdelivr\.net\/npm\/@tensorflow\/tfjs@4\.22\.0\/dist\/tf\.min\.js"><\/script>/,
   );
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] as string);
+  assert.equal(scripts.length, 1);
+  assert.doesNotThrow(() => new vm.Script(scripts[0] as string));
+  assert.match(scripts[0] as string, /fetch\('\.\.\/metadata\.json'\)/);
+});
+
+test('samples/predict.py is valid Python', (t) => {
+  const path = join(exported, 'samples', 'predict.py');
+  const r = spawnSync('python3', ['-c', 'import ast, sys; ast.parse(open(sys.argv[1]).read())', path], {
+    encoding: 'utf8',
+  });
   if (r.error) {
     t.skip('python3 is not installed');
     return;

@@ -26,7 +26,8 @@ test('numbers, percentages, rates, ETAs and sizes read well', () => {
   assert.equal(formatEta(7800), '2 h 10 min');
   assert.equal(formatEta(null), '');
   assert.equal(formatBytes(512), '512 B');
-  assert.equal(formatBytes(27 * 1024 * 1024), '27 MB');
+  assert.equal(formatBytes(27_900_000), '28 MB');
+  assert.equal(formatBytes(1_500), '1.5 kB');
   assert.equal(progressFraction(5, 10), 0.5);
   assert.equal(progressFraction(5, null), null);
   assert.equal(progressFraction(50, 10), 1);
