@@ -7,7 +7,8 @@ import type { ImagePrediction } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { decodeAugmentedRgb224 } from '../model/augment.ts';
 import { createEngine } from '../model/engines/registry.ts';
-import type { Engine, EngineName } from '../model/engines/types.ts';
+import { IMAGE_VALUES, type Engine, type EngineName } from '../model/engines/types.ts';
+import { embedImages } from '../model/embed.ts';
 import { errorMessage } from '../model/errors.ts';
 import { IMAGENET_CLASSES, topK } from '../model/imagenet-classes.ts';
 import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.ts';
@@ -72,31 +73,12 @@ async function engineFor(modelPath: string, choice: 'auto' | EngineName): Promis
 }
 
 const DEFAULT_BATCH = 8;
-const DECODE_CONCURRENCY = 4;
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
 
 interface Todo {
   hash: string;
   path: string;
+  base: boolean;
   augment: boolean;
-}
-
-interface Decoded {
-  todo: Todo;
-  views: Uint8Array[] | null;
-  error: string | null;
 }
 
 async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Promise<FeaturesTaskOutput> {
@@ -107,83 +89,77 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     const db = project.db;
     // Distinct content: duplicates share one vector. Variant 0 for every image; with
     // augmentation, variants 1.. for labeled training images.
-    const todo = db
+    const rows = db
       .prepare(
         `SELECT i.hash AS hash, min(i.path) AS path,
                 (@augment AND max(l.image_id IS NOT NULL AND i.split = 'train')
                   AND NOT EXISTS (SELECT 1 FROM features a WHERE a.model_id = @m AND a.variant = 1 AND a.hash = i.hash)) AS augment,
-                EXISTS (SELECT 1 FROM features f WHERE f.model_id = @m AND f.variant = 0 AND f.hash = i.hash) AS done
+                NOT EXISTS (SELECT 1 FROM features f WHERE f.model_id = @m AND f.variant = 0 AND f.hash = i.hash) AS base
          FROM images i LEFT JOIN labels l ON l.image_id = i.id
          WHERE i.status = 'ok' AND i.hash IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM feature_failures x WHERE x.model_id = @m AND x.hash = i.hash)
            ${input.labeledOnly ? 'AND l.image_id IS NOT NULL' : ''}
          GROUP BY i.hash ORDER BY min(i.id)`,
       )
-      .all({ m: input.modelId, augment: input.augment ? 1 : 0 }) as { hash: string; path: string; done: number; augment: number }[];
-    const work: Todo[] = todo
-      .filter((t) => !t.done || t.augment)
-      .map((t) => ({ hash: t.hash, path: t.path, augment: t.augment === 1 }));
+      .all({ m: input.modelId, augment: input.augment ? 1 : 0 }) as { hash: string; path: string; base: number; augment: number }[];
+    const work: Todo[] = rows
+      .filter((r) => r.base || r.augment)
+      .map((r) => ({ hash: r.hash, path: r.path, base: r.base === 1, augment: r.augment === 1 }));
     const insert = db.prepare('INSERT OR REPLACE INTO features (model_id, variant, hash, vector) VALUES (?, ?, ?, ?)');
     const fail = db.prepare('INSERT OR REPLACE INTO feature_failures (model_id, hash, error) VALUES (?, ?, ?)');
-    const batchSize = input.batchSize ?? DEFAULT_BATCH;
-    const total = work.length;
+    const dim = engine.featureSize;
+    const phase = `computing features (${engine.label})`;
+    const failures: string[] = [];
     let done = 0;
     let computed = 0;
     let augmented = 0;
-    const failures: string[] = [];
-    hooks.progress({ done, total, phase: `computing features (${engine.label})` });
+    const report = (): void => hooks.progress({ done, total: work.length, phase, counters: { computed, failed: failures.length } });
+    report();
 
-    const decode = (batch: Todo[]): Promise<Decoded[]> =>
-      mapLimit(batch, DECODE_CONCURRENCY, async (t) => {
-        try {
-          const base = await decodeRgb224(t.path, { crop: input.crop });
-          const views = t.augment ? [base, ...(await decodeAugmentedRgb224(t.path, input.crop))] : [base];
-          return { todo: t, views, error: null };
-        } catch (err) {
-          return { todo: t, views: null, error: errorMessage(err) };
-        }
-      });
-
-    // Decoding the next batch (sharp's own threads) overlaps inference of this one.
-    let pending = work.length > 0 ? decode(work.slice(0, batchSize)) : null;
-    for (let start = 0; pending; start += batchSize) {
-      const decoded = await pending;
-      hooks.signal.throwIfAborted();
-      const nextStart = start + batchSize;
-      pending = nextStart < work.length ? decode(work.slice(nextStart, nextStart + batchSize)) : null;
-
-      const ok = decoded.filter((d) => d.views !== null);
-      const views = ok.flatMap((d) => d.views!);
-      let vectors: Float32Array | null = null;
-      if (views.length > 0) {
-        const batch = new Float32Array(views.length * 224 * 224 * 3);
-        views.forEach((v, i) => toModelInput(v, batch, i * 224 * 224 * 3));
-        vectors = await engine.features(batch, views.length);
-      }
-      const dim = engine.featureSize;
+    // Pass 1: each image itself, decoding the next batch while the engine runs this one.
+    const base = work.filter((w) => w.base);
+    const batches = embedImages(
+      engine,
+      base.map((w) => w.path),
+      { batchSize: input.batchSize ?? DEFAULT_BATCH, crop: input.crop, signal: hooks.signal },
+    );
+    for await (const batch of batches) {
       db.transaction(() => {
-        let row = 0;
-        for (const d of ok) {
-          d.views!.forEach((_, variant) => {
-            const v = vectors!.subarray((row + variant) * dim, (row + variant + 1) * dim);
-            insert.run(input.modelId, variant === 0 ? 0 : AUGMENT_VARIANTS[variant - 1]!, d.todo.hash, vectorBlob(v));
-          });
-          row += d.views!.length;
-          computed++;
-          if (d.views!.length > 1) augmented++;
-        }
-        for (const d of decoded.filter((x) => x.error !== null)) {
-          fail.run(input.modelId, d.todo.hash, d.error);
-          failures.push(`${d.todo.path}: ${d.error}`);
+        batch.indices.forEach((index, row) => {
+          insert.run(input.modelId, 0, base[index]!.hash, vectorBlob(batch.features.subarray(row * dim, (row + 1) * dim)));
+        });
+        for (const { index, error } of batch.errors) {
+          fail.run(input.modelId, base[index]!.hash, error.message);
+          failures.push(`${base[index]!.path}: ${error.message}`);
         }
       })();
-      done += decoded.length;
-      hooks.progress({
-        done,
-        total,
-        phase: `computing features (${engine.label})`,
-        counters: { computed, failed: failures.length },
-      });
+      computed += batch.indices.length;
+      done += batch.indices.length + batch.errors.length;
+      report();
+    }
+
+    // Pass 2: augmented views (mirror, corner crops) of training images, one image at a time.
+    const failed = new Set(failures.map((f) => f.slice(0, f.indexOf(': '))));
+    for (const w of work.filter((x) => x.augment && !failed.has(x.path))) {
+      hooks.signal.throwIfAborted();
+      let views: Uint8Array[];
+      try {
+        views = await decodeAugmentedRgb224(w.path, input.crop);
+      } catch (err) {
+        failures.push(`${w.path}: ${errorMessage(err)}`);
+        continue;
+      }
+      const batch = new Float32Array(views.length * IMAGE_VALUES);
+      views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES));
+      const vectors = await engine.features(batch, views.length);
+      db.transaction(() => {
+        views.forEach((_, i) => {
+          insert.run(input.modelId, AUGMENT_VARIANTS[i]!, w.hash, vectorBlob(vectors.subarray(i * dim, (i + 1) * dim)));
+        });
+      })();
+      augmented++;
+      if (!w.base) done++;
+      report();
     }
     return {
       computed,
