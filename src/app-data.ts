@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { RecentProject } from './api/contract.ts';
@@ -52,6 +53,25 @@ export class AppData {
       .map(({ path, openedAt }) => ({ path, openedAt }));
     list.unshift({ path, openedAt: new Date().toISOString() });
     this.#write('recent.json', list.slice(0, MAX_RECENT));
+  }
+
+  /**
+   * The browser-mode access token, kept (readable by this user only) so that a restarted
+   * `incept serve` accepts the pages that are still open.
+   */
+  serveToken(): string {
+    const file = join(this.dir, 'serve-token');
+    try {
+      const token = readFileSync(file, 'utf8').trim();
+      if (/^[A-Za-z0-9_-]{32,}$/.test(token)) return token;
+    } catch {
+      // First start: make one below.
+    }
+    const token = randomBytes(24).toString('base64url');
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(file, token, { mode: 0o600 });
+    chmodSync(file, 0o600);
+    return token;
   }
 
   settings<T extends object>(defaults: T): T {

@@ -107,6 +107,8 @@ export interface ImageRow {
   classId: number | null;
   labelSource: LabelSource | null;
   addedAt: string;
+  /** The current run's top class for the image, when there is a current run. */
+  prediction: { classId: number; probability: number } | null;
 }
 
 export interface ImagePage {
@@ -689,6 +691,11 @@ export const methods = {
       .strict(),
     returns<PredictionPage>(),
     "The current run's predictions: suggestions for unlabeled images, likely mislabeled, duplicates.",
+  ),
+  'predictions.get': method(
+    z.object({ imageId: Id, topK: z.number().int().min(1).max(100).default(5) }).strict(),
+    returns<{ runId: number; top: { classId: number; label: string; probability: number }[] } | null>(),
+    "The current run's stored top-k classes for one image (null when it has none).",
   ),
   'suggestions.accept': method(
     z

@@ -29,10 +29,17 @@ interface ImageSqlRow {
   added_at: string;
   class_id: number | null;
   source: LabelSource | null;
+  pred_class_id: number | null;
+  pred_probability: number | null;
 }
 
+// The current run's prediction rides along with each row (one primary-key lookup per row), so
+// the grid can badge images without a second round trip.
 const COLUMNS = `i.id, i.path, i.name, i.hash, i.width, i.height, i.format, i.bytes, i.status, i.error,
-  i.split, i.added_at, l.class_id, l.source`;
+  i.split, i.added_at, l.class_id, l.source,
+  json_extract(r.classes, '$[' || pr.class_index || '].id') AS pred_class_id, pr.probability AS pred_probability`;
+const PREDICTION_JOIN = `LEFT JOIN runs r ON r.id = (SELECT CAST(value AS INTEGER) FROM project_settings WHERE key = 'current_run_id')
+  LEFT JOIN predictions pr ON pr.run_id = r.id AND pr.image_id = i.id`;
 
 function toRow(r: ImageSqlRow): ImageRow {
   return {
@@ -50,13 +57,17 @@ function toRow(r: ImageSqlRow): ImageRow {
     classId: r.class_id,
     labelSource: r.source,
     addedAt: r.added_at,
+    prediction:
+      r.pred_class_id === null || r.pred_probability === null
+        ? null
+        : { classId: r.pred_class_id, probability: r.pred_probability },
   };
 }
 
 export function getImage(db: Database, id: number): ImageRow {
   const row = stmt<[number], ImageSqlRow>(
     db,
-    `SELECT ${COLUMNS} FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE i.id = ?`,
+    `SELECT ${COLUMNS} FROM images i LEFT JOIN labels l ON l.image_id = i.id ${PREDICTION_JOIN} WHERE i.id = ?`,
   ).get(id);
   if (!row) throw new ApiError('not_found', `No image with id ${id} in this project.`);
   return toRow(row);
@@ -143,7 +154,7 @@ export function buildImageQuery(q: Pick<ImageQuery, 'filter' | 'sort' | 'order'>
     : 'images i';
   return {
     sql: `SELECT ${COLUMNS} FROM (${pageSql}) p JOIN images i ON i.id = p.id
-      LEFT JOIN labels l ON l.image_id = i.id ORDER BY ${outerOrder}`,
+      LEFT JOIN labels l ON l.image_id = i.id ${PREDICTION_JOIN} ORDER BY ${outerOrder}`,
     pageSql,
     countSql: countSql ?? `SELECT count(*) AS n FROM ${countFrom} ${whereSql}`,
     params,

@@ -380,3 +380,24 @@ export function readFloats(blob: Buffer): Float32Array {
   new Uint8Array(out.buffer).set(blob);
   return out;
 }
+
+/** The current run's stored class probabilities for one image, best first. */
+export function predictionFor(
+  project: ProjectStore,
+  imageId: number,
+  topK: number,
+): { runId: number; top: { classId: number; label: string; probability: number }[] } | null {
+  const runId = currentRunId(project);
+  if (runId === null) return null;
+  const row = project.db.prepare('SELECT probs FROM predictions WHERE run_id = ? AND image_id = ?').get(runId, imageId) as
+    | { probs: Buffer }
+    | undefined;
+  if (!row) return null;
+  const { classes } = runHead(project, runId);
+  const probs = readFloats(row.probs);
+  const top = classes
+    .map((c, i) => ({ classId: c.id, label: c.name, probability: probs[i] ?? 0 }))
+    .sort((a, b) => b.probability - a.probability)
+    .slice(0, topK);
+  return { runId, top };
+}

@@ -9,6 +9,7 @@ import {
   currentRunId,
   getRun,
   listRuns,
+  predictionFor,
   queryPredictions,
   runHead,
   setCurrentRun,
@@ -31,6 +32,7 @@ type TrainHandlers = Pick<
   | 'runs.compare'
   | 'runs.setCurrent'
   | 'predictions.query'
+  | 'predictions.get'
   | 'suggestions.accept'
   | 'predict.images'
   | 'export.start'
@@ -84,6 +86,7 @@ export function trainHandlers(core: Core): TrainHandlers {
     'runs.setCurrent': ({ id }) => setCurrentRun(core.requireProject(), id),
 
     'predictions.query': (q) => queryPredictions(core.requireProject(), q),
+    'predictions.get': ({ imageId, topK }) => predictionFor(core.requireProject(), imageId, topK),
     'suggestions.accept': ({ minProbability, imageIds, dryRun }) => {
       const project = core.requireProject();
       const picks = suggestionsToAccept(project, { minProbability, imageIds });

@@ -5,10 +5,12 @@ import { CliUsageError, numberOption, stringOption, type CliCommand } from '../c
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Serve the app to a browser (prints a URL with an access token)',
-  usage: 'incept serve [project] [--port N] [--host ADDRESS] [--no-ui] [--json]',
+  usage: 'incept serve [project] [--port N] [--host ADDRESS] [--token T | --new-token] [--no-ui] [--json]',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
+    token: { type: 'string' },
+    'new-token': { type: 'boolean', default: false },
     'no-ui': { type: 'boolean', default: false },
   },
   run: async (ctx, positionals, values) => {
@@ -19,7 +21,12 @@ export const serveCommand: CliCommand = {
     if (positionals[0] !== undefined) await ctx.openProject(positionals[0]);
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     const staticDir = values['no-ui'] ? null : ensureRendererBuilt(log);
-    const server = await startServer({ core: ctx.core, host, port, staticDir });
+    // The token survives restarts (so open pages reconnect) unless a new one is asked for.
+    const token = stringOption(values, 'token') ?? process.env.INCEPT_TOKEN ?? (values['new-token'] ? undefined : ctx.core.appData.serveToken());
+    if (token !== undefined && !/^[A-Za-z0-9_-]{32,}$/.test(token)) {
+      throw new CliUsageError('--token needs at least 32 letters, digits, "-" or "_"');
+    }
+    const server = await startServer({ core: ctx.core, host, port, staticDir, ...(token !== undefined ? { token } : {}) });
     // Printed at once (not as the command's result): the command runs until it is stopped.
     process.stdout.write(
       ctx.json

