@@ -27,7 +27,11 @@ export class ComputeClient {
     const worker = this.#ensureWorker();
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress });
+      this.#pending.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        onProgress: opts.onProgress,
+      });
       const cancel = (): void => this.#post({ type: 'cancel', id });
       if (opts.signal?.aborted) cancel();
       opts.signal?.addEventListener('abort', cancel, { once: true });
@@ -53,7 +57,9 @@ export class ComputeClient {
     });
     worker.unref();
     worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
-    worker.on('error', (err) => this.#failAll(new ApiError('internal', `The compute worker crashed: ${err.message}`)));
+    worker.on('error', (err) =>
+      this.#failAll(new ApiError('internal', `The compute worker crashed: ${err.message}`)),
+    );
     worker.on('exit', (code) => {
       if (this.#worker === worker) this.#worker = null;
       if (this.#pending.size > 0) {

@@ -14,7 +14,12 @@ import { IMAGENET_CLASSES, topK } from '../model/imagenet-classes.ts';
 import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.ts';
 import { vectorBlob } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
-import { runTrainTask, AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from '../train/train-task.ts';
+import {
+  runTrainTask,
+  AUGMENT_VARIANTS,
+  type TrainTaskInput,
+  type TrainTaskOutput,
+} from '../train/train-task.ts';
 import { headProbabilities } from './head-math.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
 
@@ -22,7 +27,12 @@ export type { TrainTaskInput, TrainTaskOutput };
 
 export interface TaskHooks {
   signal: AbortSignal;
-  progress(p: { done: number; total: number | null; phase?: string; counters?: Record<string, number> }): void;
+  progress(p: {
+    done: number;
+    total: number | null;
+    phase?: string;
+    counters?: Record<string, number>;
+  }): void;
 }
 
 type Task = (input: never, hooks: TaskHooks) => Promise<unknown>;
@@ -101,19 +111,29 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
            ${input.labeledOnly ? 'AND l.image_id IS NOT NULL' : ''}
          GROUP BY i.hash ORDER BY min(i.id)`,
       )
-      .all({ m: input.modelId, augment: input.augment ? 1 : 0 }) as { hash: string; path: string; base: number; augment: number }[];
+      .all({ m: input.modelId, augment: input.augment ? 1 : 0 }) as {
+      hash: string;
+      path: string;
+      base: number;
+      augment: number;
+    }[];
     const work: Todo[] = rows
       .filter((r) => r.base || r.augment)
       .map((r) => ({ hash: r.hash, path: r.path, base: r.base === 1, augment: r.augment === 1 }));
-    const insert = db.prepare('INSERT OR REPLACE INTO features (model_id, variant, hash, vector) VALUES (?, ?, ?, ?)');
-    const fail = db.prepare('INSERT OR REPLACE INTO feature_failures (model_id, hash, error) VALUES (?, ?, ?)');
+    const insert = db.prepare(
+      'INSERT OR REPLACE INTO features (model_id, variant, hash, vector) VALUES (?, ?, ?, ?)',
+    );
+    const fail = db.prepare(
+      'INSERT OR REPLACE INTO feature_failures (model_id, hash, error) VALUES (?, ?, ?)',
+    );
     const dim = engine.featureSize;
     const phase = `computing features (${engine.label})`;
     const failures: string[] = [];
     let done = 0;
     let computed = 0;
     let augmented = 0;
-    const report = (): void => hooks.progress({ done, total: work.length, phase, counters: { computed, failed: failures.length } });
+    const report = (): void =>
+      hooks.progress({ done, total: work.length, phase, counters: { computed, failed: failures.length } });
     report();
 
     // Pass 1: each image itself, decoding the next batch while the engine runs this one.
@@ -126,7 +146,12 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     for await (const batch of batches) {
       db.transaction(() => {
         batch.indices.forEach((index, row) => {
-          insert.run(input.modelId, 0, base[index]!.hash, vectorBlob(batch.features.subarray(row * dim, (row + 1) * dim)));
+          insert.run(
+            input.modelId,
+            0,
+            base[index]!.hash,
+            vectorBlob(batch.features.subarray(row * dim, (row + 1) * dim)),
+          );
         });
         for (const { index, error } of batch.errors) {
           fail.run(input.modelId, base[index]!.hash, error.message);
@@ -154,7 +179,12 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       const vectors = await engine.features(batch, views.length);
       db.transaction(() => {
         views.forEach((_, i) => {
-          insert.run(input.modelId, AUGMENT_VARIANTS[i]!, w.hash, vectorBlob(vectors.subarray(i * dim, (i + 1) * dim)));
+          insert.run(
+            input.modelId,
+            AUGMENT_VARIANTS[i]!,
+            w.hash,
+            vectorBlob(vectors.subarray(i * dim, (i + 1) * dim)),
+          );
         });
       })();
       augmented++;
@@ -194,7 +224,11 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
       results.push({
         input: item.name,
         error: null,
-        top: topK(probs, input.topK, IMAGENET_CLASSES).map((t) => ({ label: t.name, classId: null, probability: t.probability })),
+        top: topK(probs, input.topK, IMAGENET_CLASSES).map((t) => ({
+          label: t.name,
+          classId: null,
+          probability: t.probability,
+        })),
       });
       continue;
     }
@@ -219,7 +253,8 @@ export const computeTasks: Record<ComputeTaskName, Task> = {
   train: runTrainTask as Task,
   predict: runPredictTask as Task,
   // The exporter pulls in tfjs-converter and the writers: loaded when first used.
-  export: (async (input: never, hooks: TaskHooks) => (await import('./export-task.ts')).runExportTask(input, hooks)) as Task,
+  export: (async (input: never, hooks: TaskHooks) =>
+    (await import('./export-task.ts')).runExportTask(input, hooks)) as Task,
 };
 
 export function assertTask(name: string): asserts name is ComputeTaskName {

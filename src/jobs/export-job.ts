@@ -15,7 +15,8 @@ import { probeNative } from '../model/tfjs-runtime.ts';
  * wasm backend costs ~0.1-0.15 s an image on 2 cores, so without native tfjs fewer are checked.
  */
 function checkImageCount(): number {
-  const native = probeNative('@tensorflow/tfjs-node-gpu').available || probeNative('@tensorflow/tfjs-node').available;
+  const native =
+    probeNative('@tensorflow/tfjs-node-gpu').available || probeNative('@tensorflow/tfjs-node').available;
   return native ? 200 : 64;
 }
 
@@ -28,16 +29,28 @@ export async function startExport(
 ): Promise<ExportReport> {
   const runId = args.runId ?? currentRunId(project);
   if (runId === null) {
-    throw new ApiError('precondition', 'There is no trained model to export yet: train one first ("incept train").');
+    throw new ApiError(
+      'precondition',
+      'There is no trained model to export yet: train one first ("incept train").',
+    );
   }
   const run = getRunSummary(project, runId);
-  const model = modelById(project, (project.db.prepare('SELECT model_id FROM runs WHERE id = ?').get(runId) as { model_id: number }).model_id);
+  const model = modelById(
+    project,
+    (project.db.prepare('SELECT model_id FROM runs WHERE id = ?').get(runId) as { model_id: number })
+      .model_id,
+  );
   if (!model || !core.models.has(model.description.sha256)) {
     requireModel(core, project);
-    throw new ApiError('precondition', `The model file run ${runId} was trained on is missing: import it again.`);
+    throw new ApiError(
+      'precondition',
+      `The model file run ${runId} was trained on is missing: import it again.`,
+    );
   }
   const warnings = run.stale
-    ? [`Run ${runId} is stale: labels or classes changed after it was trained. Train again to export the current labels.`]
+    ? [
+        `Run ${runId} is stale: labels or classes changed after it was trained. Train again to export the current labels.`,
+      ]
     : [];
   const input: ExportTaskInput = {
     projectPath: project.path,

@@ -35,7 +35,9 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
   try {
     const db = project.db;
     const head = runHead(project, input.runId);
-    const row = db.prepare('SELECT settings, metrics, label_snapshot FROM runs WHERE id = ?').get(input.runId) as {
+    const row = db
+      .prepare('SELECT settings, metrics, label_snapshot FROM runs WHERE id = ?')
+      .get(input.runId) as {
       settings: string;
       metrics: string;
       label_snapshot: Buffer;
@@ -43,7 +45,10 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
     const snapshot = JSON.parse(row.label_snapshot.toString('utf8')) as [number, number, Split][];
     const metrics = JSON.parse(row.metrics) as { validation: SplitMetrics | null };
     // Check on held-out images first; a project without any falls back to training images.
-    const ordered = [...snapshot.filter((s) => s[2] === 'validation'), ...snapshot.filter((s) => s[2] !== 'validation')];
+    const ordered = [
+      ...snapshot.filter((s) => s[2] === 'validation'),
+      ...snapshot.filter((s) => s[2] !== 'validation'),
+    ];
     const lookup = db.prepare(
       `SELECT i.path, f.vector FROM images i JOIN features f ON f.model_id = ? AND f.variant = 0 AND f.hash = i.hash
        WHERE i.id = ? AND i.status = 'ok'`,

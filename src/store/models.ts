@@ -22,7 +22,9 @@ export function useModel(project: ProjectStore, description: ModelDescription): 
       JSON.stringify(description),
       new Date().toISOString(),
     );
-    const row = db.prepare('SELECT id FROM models WHERE sha256 = ?').get(description.sha256) as { id: number };
+    const row = db.prepare('SELECT id FROM models WHERE sha256 = ?').get(description.sha256) as {
+      id: number;
+    };
     project.setSetting('model_id', String(row.id));
     return row.id;
   })();
@@ -37,8 +39,7 @@ export function currentModel(project: ProjectStore): ModelRow | null {
 
 export function modelById(project: ProjectStore, id: number): ModelRow | null {
   const row = project.db.prepare('SELECT id, description FROM models WHERE id = ?').get(id) as
-    | { id: number; description: string }
-    | undefined;
+    { id: number; description: string } | undefined;
   return row ? { id: row.id, description: JSON.parse(row.description) as ModelDescription } : null;
 }
 

@@ -137,7 +137,8 @@ export function insertRun(
       const dup = db.prepare(
         'INSERT OR IGNORE INTO near_duplicates (run_id, image_a, image_b, similarity, leak) VALUES (?, ?, ?, ?, ?)',
       );
-      for (const d of duplicates) dup.run(runId, Math.min(d.a, d.b), Math.max(d.a, d.b), d.similarity, d.leak ? 1 : 0);
+      for (const d of duplicates)
+        dup.run(runId, Math.min(d.a, d.b), Math.max(d.a, d.b), d.similarity, d.leak ? 1 : 0);
       project.setSetting('current_run_id', String(runId));
       return runId;
     })
@@ -156,9 +157,9 @@ export function setCurrentRun(project: ProjectStore, id: number): RunSummary {
 }
 
 function requireRun(db: Database, id: number): RunRow {
-  const row = db.prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?`).get(id) as
-    | RunRow
-    | undefined;
+  const row = db
+    .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?`)
+    .get(id) as RunRow | undefined;
   if (!row) throw new ApiError('not_found', `No training run with id ${id}. "incept runs" lists them.`);
   return row;
 }
@@ -209,10 +210,12 @@ export function getRun(project: ProjectStore, id: number): RunDetail {
   };
 }
 
-export function runHead(project: ProjectStore, id: number): { classes: RunClass[]; weights: Float32Array; bias: Float32Array; modelId: number } {
+export function runHead(
+  project: ProjectStore,
+  id: number,
+): { classes: RunClass[]; weights: Float32Array; bias: Float32Array; modelId: number } {
   const row = project.db.prepare('SELECT classes, weights, bias, model_id FROM runs WHERE id = ?').get(id) as
-    | { classes: string; weights: Buffer; bias: Buffer; model_id: number }
-    | undefined;
+    { classes: string; weights: Buffer; bias: Buffer; model_id: number } | undefined;
   if (!row) throw new ApiError('not_found', `No training run with id ${id}.`);
   return {
     classes: JSON.parse(row.classes) as RunClass[],
@@ -223,7 +226,9 @@ export function runHead(project: ProjectStore, id: number): { classes: RunClass[
 }
 
 function snapshotOf(db: Database, id: number): Map<number, number> {
-  const row = db.prepare('SELECT label_snapshot FROM runs WHERE id = ?').get(id) as { label_snapshot: Buffer };
+  const row = db.prepare('SELECT label_snapshot FROM runs WHERE id = ?').get(id) as {
+    label_snapshot: Buffer;
+  };
   const entries = JSON.parse(row.label_snapshot.toString('utf8')) as [number, number, Split][];
   return new Map(entries.map(([imageId, classId]) => [imageId, classId]));
 }
@@ -252,13 +257,20 @@ export interface PredictionQuery {
 }
 
 /** The current run's predictions, filtered for the suggestion queue and the mislabeled list. */
-export function queryPredictions(project: ProjectStore, q: PredictionQuery, mislabeledThreshold = 0.7): PredictionPage {
+export function queryPredictions(
+  project: ProjectStore,
+  q: PredictionQuery,
+  mislabeledThreshold = 0.7,
+): PredictionPage {
   const runId = currentRunId(project);
   if (runId === null) {
-    throw new ApiError('precondition', 'There is no trained model yet: train one first ("incept train" or the Train button).');
+    throw new ApiError(
+      'precondition',
+      'There is no trained model yet: train one first ("incept train" or the Train button).',
+    );
   }
   const { classes } = runHead(project, runId);
-  let where = 'p.run_id = @run AND im.status = \'ok\' AND p.probability >= @min';
+  let where = "p.run_id = @run AND im.status = 'ok' AND p.probability >= @min";
   let orderBy = q.order === 'uncertain' ? 'p.margin ASC, p.image_id' : 'p.probability DESC, p.image_id';
   if (q.kind === 'suggestions') where += ' AND l.image_id IS NULL';
   if (q.kind === 'mislabeled') {
@@ -267,9 +279,16 @@ export function queryPredictions(project: ProjectStore, q: PredictionQuery, misl
     orderBy = 'p.oof_probability DESC, p.image_id';
   }
   if (q.kind === 'duplicates') return queryDuplicates(project, runId, classes, q);
-  const params = { run: runId, min: q.minProbability, mis: mislabeledThreshold, classes: JSON.stringify(classes) };
+  const params = {
+    run: runId,
+    min: q.minProbability,
+    mis: mislabeledThreshold,
+    classes: JSON.stringify(classes),
+  };
   const from = `FROM predictions p JOIN images im ON im.id = p.image_id LEFT JOIN labels l ON l.image_id = p.image_id`;
-  const total = (project.db.prepare(`SELECT count(*) AS n ${from} WHERE ${where}`).get(params) as { n: number }).n;
+  const total = (
+    project.db.prepare(`SELECT count(*) AS n ${from} WHERE ${where}`).get(params) as { n: number }
+  ).n;
   const rows = project.db
     .prepare(
       `SELECT p.image_id, im.path, l.class_id, p.class_index, p.probability, p.margin, p.oof_class_index, p.oof_probability, im.split
@@ -304,9 +323,16 @@ export function queryPredictions(project: ProjectStore, q: PredictionQuery, misl
 }
 
 /** Near-duplicate pairs of the run, most similar first; each row is one side of a pair. */
-function queryDuplicates(project: ProjectStore, runId: number, classes: RunClass[], q: PredictionQuery): PredictionPage {
+function queryDuplicates(
+  project: ProjectStore,
+  runId: number,
+  classes: RunClass[],
+  q: PredictionQuery,
+): PredictionPage {
   const db = project.db;
-  const total = (db.prepare('SELECT count(*) AS n FROM near_duplicates WHERE run_id = ?').get(runId) as { n: number }).n;
+  const total = (
+    db.prepare('SELECT count(*) AS n FROM near_duplicates WHERE run_id = ?').get(runId) as { n: number }
+  ).n;
   const rows = db
     .prepare(
       `SELECT d.image_a, d.image_b, d.similarity, d.leak, im.path, im.split, l.class_id, p.class_index, p.probability, p.margin
@@ -389,9 +415,9 @@ export function predictionFor(
 ): { runId: number; top: { classId: number; label: string; probability: number }[] } | null {
   const runId = currentRunId(project);
   if (runId === null) return null;
-  const row = project.db.prepare('SELECT probs FROM predictions WHERE run_id = ? AND image_id = ?').get(runId, imageId) as
-    | { probs: Buffer }
-    | undefined;
+  const row = project.db
+    .prepare('SELECT probs FROM predictions WHERE run_id = ? AND image_id = ?')
+    .get(runId, imageId) as { probs: Buffer } | undefined;
   if (!row) return null;
   const { classes } = runHead(project, runId);
   const probs = readFloats(row.probs);

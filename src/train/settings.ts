@@ -46,7 +46,7 @@ export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
   optimizer: 'adam',
   momentum: 0.9,
   classWeighting: 'auto',
-  standardize: false,
+  standardize: true,
   seed: 1,
 });
 

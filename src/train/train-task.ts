@@ -60,9 +60,14 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
       .all() as { imageId: number; hash: string; split: Split; classId: number }[];
     const counts = new Array<number>(classes.length).fill(0);
     for (const r of labeled) counts[classIndex.get(r.classId)!]! += 1;
-    checkTrainable(counts, classes.map((c) => c.name));
+    checkTrainable(
+      counts,
+      classes.map((c) => c.name),
+    );
 
-    const vectorOf = db.prepare('SELECT vector FROM features WHERE model_id = ? AND variant = ? AND hash = ?').pluck();
+    const vectorOf = db
+      .prepare('SELECT vector FROM features WHERE model_id = ? AND variant = ? AND hash = ?')
+      .pluck();
     const readFeature = (hash: string, variant = 0): Float32Array | null => {
       const blob = vectorOf.get(input.modelId, variant, hash) as Buffer | undefined;
       return blob ? readVector(blob) : null;
@@ -77,16 +82,26 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
         withoutFeatures++;
         continue;
       }
-      samples.push({ imageId: r.imageId, hash: r.hash, split: r.split, classIndex: classIndex.get(r.classId)! });
+      samples.push({
+        imageId: r.imageId,
+        hash: r.hash,
+        split: r.split,
+        classIndex: classIndex.get(r.classId)!,
+      });
       vectors.push(v);
     }
     if (samples.length === 0) {
-      throw new ApiError('precondition', 'None of the labeled images has features yet. Compute features first (incept embed).');
+      throw new ApiError(
+        'precondition',
+        'None of the labeled images has features yet. Compute features first (incept embed).',
+      );
     }
     const dim = vectors[0]!.length;
     const flags: string[] = [];
     if (withoutFeatures > 0) {
-      flags.push(`${withoutFeatures} labeled image(s) were left out: their features could not be computed (see failed images).`);
+      flags.push(
+        `${withoutFeatures} labeled image(s) were left out: their features could not be computed (see failed images).`,
+      );
     }
 
     const splits = buildSplits({
@@ -117,7 +132,9 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
     const validation = splits.validation.length > 0 ? pack(splits.validation) : null;
     const trainRows = augment ? withAugmentation(train, splits.train, samples, readFeature, dim) : train;
     if (augment && trainRows.x.length === train.x.length) {
-      flags.push('Augmentation was on, but no augmented features were found: compute features with augmentation.');
+      flags.push(
+        'Augmentation was on, but no augmented features were found: compute features with augmentation.',
+      );
     }
 
     hooks.progress({ done: 0, total: settings.epochs, phase: 'training' });
@@ -169,7 +186,9 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
       signal: hooks.signal,
     });
     if (dup.leaks > 0) {
-      flags.push(`${dup.leaks} near-duplicate pair(s) sit in different splits, which can inflate validation scores.`);
+      flags.push(
+        `${dup.leaks} near-duplicate pair(s) sit in different splits, which can inflate validation scores.`,
+      );
     }
 
     hooks.signal.throwIfAborted();
@@ -311,7 +330,8 @@ async function addOutOfFold(
     const row = predictions.rows[predictions.byImage.get(s.imageId)!];
     if (!row) return;
     let best = 0;
-    for (let c = 1; c < numClasses; c++) if (oof.probs[i * numClasses + c]! > oof.probs[i * numClasses + best]!) best = c;
+    for (let c = 1; c < numClasses; c++)
+      if (oof.probs[i * numClasses + c]! > oof.probs[i * numClasses + best]!) best = c;
     row.oofClassIndex = best;
     row.oofProbability = oof.probs[i * numClasses + best]!;
   });

@@ -8,7 +8,9 @@ import type { Handlers } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
 import { startModelDownload } from '../../model/download-job.ts';
 
-export function modelHandlers(core: Core): Pick<Handlers, 'model.status' | 'model.download' | 'model.import'> {
+export function modelHandlers(
+  core: Core,
+): Pick<Handlers, 'model.status' | 'model.download' | 'model.import'> {
   return {
     'model.status': async () => modelStatus(core, core.requireProject()),
     'model.import': async ({ path }) => {

@@ -1,7 +1,13 @@
 import type { ExportReport, ImagePrediction, JobKind, TrainSettings } from '../../api/contract.ts';
 import type { Core } from '../../core.ts';
 import type { JobContext } from '../../jobs/manager.ts';
-import type { FeaturesTaskInput, FeaturesTaskOutput, PredictTaskInput, TrainTaskInput, TrainTaskOutput } from '../../jobs/compute-tasks.ts';
+import type {
+  FeaturesTaskInput,
+  FeaturesTaskOutput,
+  PredictTaskInput,
+  TrainTaskInput,
+  TrainTaskOutput,
+} from '../../jobs/compute-tasks.ts';
 import { cropMode, featureCounts } from '../../store/models.ts';
 import type { ProjectStore } from '../../store/project.ts';
 import {
@@ -49,7 +55,11 @@ export function trainHandlers(core: Core): TrainHandlers {
       const project = core.requireProject();
       requireModel(core, project);
       const job = core.jobs.start('features', (ctx) =>
-        extractFeatures(core, project, ctx, { engine, augment, ...(batchSize !== undefined ? { batchSize } : {}) }),
+        extractFeatures(core, project, ctx, {
+          engine,
+          augment,
+          ...(batchSize !== undefined ? { batchSize } : {}),
+        }),
       );
       return { jobId: job.id };
     },
@@ -71,7 +81,13 @@ export function trainHandlers(core: Core): TrainHandlers {
         };
         const out = await core.compute.run<TrainTaskOutput>('train', input, {
           signal: ctx.signal,
-          onProgress: (p) => ctx.progress({ done: p.done, total: p.total, phase: p.phase ?? 'training', counters: p.counters ?? {} }),
+          onProgress: (p) =>
+            ctx.progress({
+              done: p.done,
+              total: p.total,
+              phase: p.phase ?? 'training',
+              counters: p.counters ?? {},
+            }),
         });
         core.events.emit('dataset.changed', { reason: 'labels' });
         return out;
@@ -109,12 +125,19 @@ export function trainHandlers(core: Core): TrainHandlers {
           );
         }
         const h = runHead(project, runId);
-        head = { weights: h.weights, bias: h.bias, labels: h.classes.map((c) => c.name), classIds: h.classes.map((c) => c.id) };
+        head = {
+          weights: h.weights,
+          bias: h.bias,
+          labels: h.classes.map((c) => c.name),
+          classIds: h.classes.map((c) => c.id),
+        };
       }
       const input: PredictTaskInput = {
         modelPath: core.models.pathFor(model.description.sha256),
         crop: cropMode(project),
-        items: paths ? paths.map((p) => ({ name: p, path: p })) : images!.map((i) => ({ name: i.name, base64: i.base64 })),
+        items: paths
+          ? paths.map((p) => ({ name: p, path: p }))
+          : images!.map((i) => ({ name: i.name, base64: i.base64 })),
         topK,
         head,
       };
@@ -123,7 +146,9 @@ export function trainHandlers(core: Core): TrainHandlers {
 
     'export.start': (args) => {
       const project = core.requireProject();
-      const job = core.jobs.start('export', (ctx): Promise<ExportReport> => startExport(core, project, args, ctx));
+      const job = core.jobs.start('export', (ctx): Promise<ExportReport> =>
+        startExport(core, project, args, ctx),
+      );
       return { jobId: job.id };
     },
   };
@@ -167,7 +192,12 @@ async function extractFeatures(
   const out = await core.compute.run<FeaturesTaskOutput>('features', input, {
     signal: ctx.signal,
     onProgress: (p) =>
-      ctx.progress({ done: p.done, total: p.total, phase: p.phase ?? 'computing features', counters: p.counters ?? {} }),
+      ctx.progress({
+        done: p.done,
+        total: p.total,
+        phase: p.phase ?? 'computing features',
+        counters: p.counters ?? {},
+      }),
   });
   core.engineInUse = out.engineLabel;
   return out;

@@ -1,9 +1,14 @@
-import type { ImagePrediction, ModelStatus, RunDetail, SplitMetrics } from '../../api/contract.ts';
+import type {
+  ExportReport,
+  ImagePrediction,
+  ModelStatus,
+  RunDetail,
+  SplitMetrics,
+} from '../../api/contract.ts';
 import { formatDuration } from '../progress.ts';
 import {
   CliUsageError,
   numberOption,
-  requirePositional,
   stringOption,
   table,
   type CliCommand,
@@ -56,8 +61,13 @@ export const modelCommand: CliCommand = {
 export const embedCommand: CliCommand = {
   name: 'embed',
   summary: "Compute every image's feature vector (resumable; only what is missing)",
-  usage: 'incept embed <project> [--engine auto|tfjs-node-gpu|tfjs-node|onnxruntime|wasm] [--batch N] [--augment] [--json]',
-  options: { engine: { type: 'string' }, batch: { type: 'string' }, augment: { type: 'boolean', default: false } },
+  usage:
+    'incept embed <project> [--engine auto|tfjs-node-gpu|tfjs-node|onnxruntime|wasm] [--batch N] [--augment] [--json]',
+  options: {
+    engine: { type: 'string' },
+    batch: { type: 'string' },
+    augment: { type: 'boolean', default: false },
+  },
   run: async (ctx, positionals, values) => {
     await ctx.openProject(positionals[0]);
     const engine = stringOption(values, 'engine') ?? 'auto';
@@ -68,7 +78,13 @@ export const embedCommand: CliCommand = {
       ...(batch !== undefined ? { batchSize: batch } : {}),
     });
     const job = await ctx.waitForJob(jobId);
-    const r = job.result as { computed: number; failed: number; skipped: number; engine: string; seconds: number };
+    const r = job.result as {
+      computed: number;
+      failed: number;
+      skipped: number;
+      engine: string;
+      seconds: number;
+    };
     const status = await ctx.call('model.status', {});
     return {
       json: { ...r, features: status.features },
@@ -107,7 +123,11 @@ export const predictCommand: CliCommand = {
   name: 'predict',
   summary: 'Top-k predictions for images: the current trained model, or ImageNet classes (--imagenet)',
   usage: 'incept predict <project> IMG... [--imagenet] [--top K] [--from FILE|-] [--json]',
-  options: { imagenet: { type: 'boolean', default: false }, top: { type: 'string' }, from: { type: 'string' } },
+  options: {
+    imagenet: { type: 'boolean', default: false },
+    top: { type: 'string' },
+    from: { type: 'string' },
+  },
   run: async (ctx, positionals, values) => {
     await ctx.openProject(positionals[0]);
     const paths = readPaths(positionals, values);
@@ -115,7 +135,11 @@ export const predictCommand: CliCommand = {
     const results: ImagePrediction[] = [];
     for (let i = 0; i < paths.length; i += 1000) {
       results.push(
-        ...(await ctx.call('predict.images', { paths: paths.slice(i, i + 1000), imagenet: values.imagenet === true, topK })),
+        ...(await ctx.call('predict.images', {
+          paths: paths.slice(i, i + 1000),
+          imagenet: values.imagenet === true,
+          topK,
+        })),
       );
     }
     return { json: results, text: describePredictions(results) };
@@ -124,7 +148,8 @@ export const predictCommand: CliCommand = {
 
 function metricsTable(m: SplitMetrics): string {
   const rows: (string | number)[][] = [['class', 'precision', 'recall', 'f1', 'support']];
-  for (const c of m.perClass) rows.push([c.name, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), c.support]);
+  for (const c of m.perClass)
+    rows.push([c.name, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), c.support]);
   return table(rows);
 }
 
@@ -140,7 +165,9 @@ export function describeRun(run: RunDetail): string {
     `Run ${run.id}: ${run.classes.length} classes, ${run.trainCount} training and ${run.validationCount} validation images, ` +
       `${run.history.length} epochs (best ${run.bestEpoch}) in ${formatDuration(run.durationMs / 1000)}`,
     `Training accuracy ${(run.trainAccuracy * 100).toFixed(1)}%` +
-      (run.validationAccuracy !== null ? `, validation accuracy ${(run.validationAccuracy * 100).toFixed(1)}%` : ''),
+      (run.validationAccuracy !== null
+        ? `, validation accuracy ${(run.validationAccuracy * 100).toFixed(1)}%`
+        : ''),
   ];
   const m = run.validation ?? run.train;
   lines.push('', `Per class (${run.validation ? 'validation' : 'training'} images):`, metricsTable(m));
@@ -153,7 +180,8 @@ export function describeRun(run: RunDetail): string {
 export const trainCommand: CliCommand = {
   name: 'train',
   summary: 'Train the final layer on the labeled images and print its metrics',
-  usage: 'incept train <project> [--epochs N --lr X --batch N --l2 X --seed N --augment --optimizer adam|sgd] [--json]',
+  usage:
+    'incept train <project> [--epochs N --lr X --batch N --l2 X --seed N --augment --optimizer adam|sgd] [--json]',
   options: {
     epochs: { type: 'string' },
     lr: { type: 'string' },
@@ -246,7 +274,7 @@ export const exportCommand: CliCommand = {
       ...(runId !== undefined ? { runId } : {}),
     });
     const job = await ctx.waitForJob(jobId);
-    const report = job.result as import('../../api/contract.ts').ExportReport;
+    const report = job.result as ExportReport;
     const checks = report.checks.map(
       (c) =>
         `${c.format}: ${c.passed ? 'passed' : 'FAILED'} — top-1 agreement ${(c.agreement * 100).toFixed(1)}% on ${c.images} images, max probability difference ${c.maxDiff.toExponential(2)}`,

@@ -22,11 +22,20 @@ export const serveCommand: CliCommand = {
     const log = (line: string): void => void process.stderr.write(`${line}\n`);
     const staticDir = values['no-ui'] ? null : ensureRendererBuilt(log);
     // The token survives restarts (so open pages reconnect) unless a new one is asked for.
-    const token = stringOption(values, 'token') ?? process.env.INCEPT_TOKEN ?? (values['new-token'] ? undefined : ctx.core.appData.serveToken());
+    const token =
+      stringOption(values, 'token') ??
+      process.env.INCEPT_TOKEN ??
+      (values['new-token'] ? undefined : ctx.core.appData.serveToken());
     if (token !== undefined && !/^[A-Za-z0-9_-]{32,}$/.test(token)) {
       throw new CliUsageError('--token needs at least 32 letters, digits, "-" or "_"');
     }
-    const server = await startServer({ core: ctx.core, host, port, staticDir, ...(token !== undefined ? { token } : {}) });
+    const server = await startServer({
+      core: ctx.core,
+      host,
+      port,
+      staticDir,
+      ...(token !== undefined ? { token } : {}),
+    });
     // Printed at once (not as the command's result): the command runs until it is stopped.
     process.stdout.write(
       ctx.json

@@ -47,7 +47,10 @@ test('HTTP: every request without the right token gets 401 with a JSON error', a
   }
   const ok = await post('app.info', {});
   assert.equal(ok.status, 200);
-  const viaQuery = await fetch(`${server.url}api/app.info?token=${server.token}`, { method: 'POST', body: '{}' });
+  const viaQuery = await fetch(`${server.url}api/app.info?token=${server.token}`, {
+    method: 'POST',
+    body: '{}',
+  });
   assert.equal(viaQuery.status, 200);
 });
 
@@ -92,7 +95,9 @@ test('WebSocket: needs the token, then pushes events', async (t) => {
   await new Promise((resolve) => ws.once('open', resolve));
   const res = await post('project.create', { path: join(dir, 'events.incept') });
   assert.equal(res.status, 200);
-  for (let i = 0; i < 50 && !events.some((e) => e.event === 'project.changed'); i++) await new Promise((r) => setTimeout(r, 20));
-  const changed = events.find((e) => e.event === 'project.changed') as { payload: { project: { name: string } } } | undefined;
+  for (let i = 0; i < 50 && !events.some((e) => e.event === 'project.changed'); i++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const changed = events.find((e) => e.event === 'project.changed') as
+    { payload: { project: { name: string } } } | undefined;
   assert.equal(changed?.payload.project.name, 'events');
 });

@@ -78,7 +78,10 @@ test('CLI: serve keeps its token across restarts (so open pages reconnect) unles
   const second = await startServeProcess(['--no-ui'], env);
   t.after(() => second.stop());
   assert.equal(second.token, first.token);
-  const ok = await fetch(`${second.url}api/app.info`, { method: 'POST', headers: { Authorization: `Bearer ${first.token}` } });
+  const ok = await fetch(`${second.url}api/app.info`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${first.token}` },
+  });
   assert.equal(ok.status, 200);
   const rotated = await startServeProcess(['--no-ui', '--new-token'], env);
   t.after(() => rotated.stop());

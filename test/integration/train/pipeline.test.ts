@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImagePrediction, JobInfo, ModelStatus, PredictionPage, RunDetail, RunSummary } from '../../../src/api/contract.ts';
+import type {
+  ImagePrediction,
+  JobInfo,
+  ModelStatus,
+  PredictionPage,
+  RunDetail,
+  RunSummary,
+} from '../../../src/api/contract.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { createCoreDispatch } from '../../../src/api/handlers.ts';
 import { Core } from '../../../src/core.ts';
@@ -55,7 +62,11 @@ test('import → model → features → train → predict → suggestions, end t
 
   await expectError(call('model.import', { path: join(dir, 'nope.onnx') }), 'not_found', /Cannot read/);
   writeFileSync(join(dir, 'fake.onnx'), 'this is not a model');
-  await expectError(call('model.import', { path: join(dir, 'fake.onnx') }), 'precondition', /not an ONNX model/);
+  await expectError(
+    call('model.import', { path: join(dir, 'fake.onnx') }),
+    'precondition',
+    /not an ONNX model/,
+  );
 
   const ready = (await call('model.import', { path: modelPath })) as ModelStatus;
   assert.equal(ready.ready, true);
@@ -63,7 +74,11 @@ test('import → model → features → train → predict → suggestions, end t
   assert.equal(ready.features.images, 33);
   assert.equal(ready.features.missing, 33);
 
-  const imagenet = (await call('predict.images', { paths: [heldOut], imagenet: true, topK: 5 })) as ImagePrediction[];
+  const imagenet = (await call('predict.images', {
+    paths: [heldOut],
+    imagenet: true,
+    topK: 5,
+  })) as ImagePrediction[];
   assert.equal(imagenet[0]?.top.length, 5);
   assert.ok(imagenet[0]!.top.every((x) => x.classId === null && x.label.length > 0));
 
@@ -90,13 +105,19 @@ test('import → model → features → train → predict → suggestions, end t
 
   const suggestions = (await call('predictions.query', { kind: 'suggestions' })) as PredictionPage;
   assert.equal(suggestions.total, 3);
-  const preview = (await call('suggestions.accept', { minProbability: 0, dryRun: true })) as { accepted: number };
+  const preview = (await call('suggestions.accept', { minProbability: 0, dryRun: true })) as {
+    accepted: number;
+  };
   assert.equal(preview.accepted, 3);
   const accepted = (await call('suggestions.accept', { minProbability: 0 })) as { accepted: number };
   assert.equal(accepted.accepted, 3);
   assert.equal(((await call('predictions.query', { kind: 'suggestions' })) as PredictionPage).total, 0);
   await call('labels.undo', {});
-  assert.equal(((await call('predictions.query', { kind: 'suggestions' })) as PredictionPage).total, 3, 'one undo takes all back');
+  assert.equal(
+    ((await call('predictions.query', { kind: 'suggestions' })) as PredictionPage).total,
+    3,
+    'one undo takes all back',
+  );
 
   // Relabeling makes the current run stale.
   const page = (await call('images.query', { filter: { kind: 'unlabeled' } })) as { items: { id: number }[] };

@@ -8,7 +8,11 @@ import { methodNames, methods } from '../../../src/api/contract.ts';
 import { Core } from '../../../src/core.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
-function setup(t: { after(fn: () => void): void }): { dir: string; core: Core; call: (m: unknown, a: unknown) => Promise<unknown> } {
+function setup(t: { after(fn: () => void): void }): {
+  dir: string;
+  core: Core;
+  call: (m: unknown, a: unknown) => Promise<unknown>;
+} {
   const dir = tempDir(t);
   const core = new Core({ dataDir: join(dir, 'data') });
   t.after(() => void core.dispose());
@@ -49,7 +53,10 @@ test('unknown methods and malformed arguments are refused with typed errors', as
 
 test('project lifecycle: create, recent, close, open; bad paths write nothing', async (t) => {
   const { dir, call } = setup(t);
-  const created = (await call('project.create', { path: join(dir, 'cats') })) as { path: string; name: string };
+  const created = (await call('project.create', { path: join(dir, 'cats') })) as {
+    path: string;
+    name: string;
+  };
   assert.equal(created.path, join(dir, 'cats.incept'), 'the .incept extension is added');
   assert.equal(created.name, 'cats');
   await rejectsWith(call('project.create', { path: join(dir, 'cats.incept') }), 'conflict', /already exists/);
@@ -66,7 +73,11 @@ test('project lifecycle: create, recent, close, open; bad paths write nothing', 
   const text = join(dir, 'notes.incept');
   writeFileSync(text, 'hello, not a database');
   await rejectsWith(call('project.open', { path: text }), 'not_a_project', /not an Incept project/);
-  await rejectsWith(call('project.create', { path: join(dir, 'missing-folder', 'x.incept') }), 'not_found', /does not exist/);
+  await rejectsWith(
+    call('project.create', { path: join(dir, 'missing-folder', 'x.incept') }),
+    'not_found',
+    /does not exist/,
+  );
   // A failed open leaves the open project alone.
   assert.equal(((await call('project.current', {})) as { path: string }).path, created.path);
 });
