@@ -137,4 +137,20 @@ test('import → model → features → train → predict → suggestions, end t
     changedLabels: unknown[];
   };
   assert.deepEqual(cmp.changedLabels, []);
+
+  // Export both formats: the self-check reloads them with the stock loaders.
+  const out = join(dir, 'export');
+  const exported = await job(call('export.start', { format: 'both', out }));
+  const report = exported.result as ExportReport;
+  assert.deepEqual(report.formats.sort(), ['onnx', 'tfjs']);
+  for (const check of report.checks) {
+    assert.equal(check.passed, true, JSON.stringify(check));
+    assert.equal(check.agreement, 1);
+    assert.ok(check.maxDiff < 1e-4, `${check.format} max diff ${check.maxDiff}`);
+    assert.ok(check.images > 0);
+  }
+  const refused = (await call('export.start', { format: 'onnx', out })) as { jobId: string };
+  const refusedJob = await core.jobs.wait(refused.jobId);
+  assert.equal(refusedJob.status, 'failed');
+  assert.match(refusedJob.error?.message ?? '', /force/);
 });
