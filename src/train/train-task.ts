@@ -104,6 +104,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
       );
     }
 
+    flags.push(...holdOutOnePerClass(samples, classes));
     const splits = buildSplits({
       labels: samples.map((s) => s.classIndex),
       splits: samples.map((s) => s.split),
@@ -225,6 +226,30 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
   } finally {
     project.close();
   }
+}
+
+/** Below this many labeled images a class keeps all of them for training. */
+const MIN_CLASS_FOR_HOLDOUT = 3;
+
+/**
+ * The project's split comes from content hashes, which is stable as images are added but, on a
+ * small class, can leave it with no validation image at all — its scores would then be
+ * unmeasured. Such a class (with enough images) lends its training image with the smallest hash
+ * to validation: deterministic, and flagged in the run.
+ */
+function holdOutOnePerClass(samples: Sample[], classes: RunClass[]): string[] {
+  const flags: string[] = [];
+  classes.forEach((c, ci) => {
+    const members = samples.filter((s) => s.classIndex === ci);
+    if (members.length < MIN_CLASS_FOR_HOLDOUT || members.some((s) => s.split === 'validation')) return;
+    const lend = members.filter((s) => s.split === 'train').sort((a, b) => (a.hash < b.hash ? -1 : 1))[0];
+    if (!lend || members.filter((s) => s.split === 'train').length < 2) return;
+    lend.split = 'validation';
+    flags.push(
+      `“${c.name}” had no validation image in the project's split, so one of its ${members.length} images was held out for validation.`,
+    );
+  });
+  return flags;
 }
 
 function withAugmentation(
