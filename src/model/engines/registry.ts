@@ -145,7 +145,7 @@ registerEngine({
 });
 registerEngine({
   name: 'onnxruntime',
-  label: 'onnxruntime',
+  label: 'onnxruntime (CPU)',
   priority: 200,
   probe: probeOnnxRuntime,
   create: (model, analysis, opts) =>
