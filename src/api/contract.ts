@@ -508,6 +508,18 @@ export const methods = {
     returns<ImagePage>(),
     'One page of images matching a filter (filter.search narrows any kind to paths containing it).',
   ),
+  'images.add': method(
+    z
+      .object({
+        name: z.string().trim().min(1).max(200),
+        base64: z.string().min(1).max(40_000_000),
+        classId: Id.nullable().default(null),
+      })
+      .strict(),
+    returns<ImageRow>(),
+    'Add one uploaded image (e.g. from "Try it") to the project, optionally labeled. It is kept in a ' +
+      '"<project>-uploads" folder beside the project file.',
+  ),
   'images.get': method(z.object({ id: Id }).strict(), returns<ImageRow>(), 'One image.'),
   'images.counts': method(Empty, returns<DatasetCounts>(), 'Counts by status, label, class and split.'),
 

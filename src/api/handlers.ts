@@ -12,14 +12,17 @@ import { jobHandlers } from './handlers/jobs.ts';
 import { modelHandlers } from './handlers/model.ts';
 import { projectHandlers } from './handlers/project.ts';
 import { trainHandlers } from './handlers/train.ts';
+import { uploadHandlers } from './handlers/upload.ts';
 
 export function createHandlers(core: Core): Handlers {
+  const imports = importHandlers(core);
   return {
     ...appHandlers(core),
     ...projectHandlers(core),
     ...jobHandlers(core),
     ...datasetHandlers(core),
-    ...importHandlers(core),
+    ...imports,
+    ...uploadHandlers(core, imports['import.start']),
     ...modelHandlers(core),
     ...trainHandlers(core),
   };

@@ -121,6 +121,14 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
   await tryResult.locator('ol.top-list li').nth(2).waitFor();
   assert.equal(await tryResult.locator('ol.top-list li').count(), 3);
   await screenshot(page, 'journey-try-it');
+  // One key adds it to the dataset with the predicted label.
+  await page.getByTestId('try-add').waitFor();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('try-added').getByText('Added to the dataset as').waitFor();
+  await page
+    .getByTestId('status-bar')
+    .getByText(`${25 + 1 + count + 1} labeled`)
+    .waitFor();
 
   // Export both formats; the self-check passes for each.
   const out = join(dir, 'export');
