@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import type { ApiErrorShape } from './errors.ts';
+import type { TrainSettings as HeadSettings } from '../train/settings.ts';
 
 /** Phantom marker carrying a result type; never read at run time. */
 function returns<T>(): T {
@@ -275,27 +276,11 @@ export interface ModelStatus {
   features: { images: number; done: number; missing: number; failed: number };
 }
 
-export interface TrainSettings {
-  /** Upper bound on passes over the training set. */
-  epochs: number;
-  /** Stop when validation loss has not improved for `patience` epochs; the best weights are kept. */
-  earlyStopping: boolean;
-  patience: number;
-  learningRate: number;
-  batchSize: number;
-  /** Weight decay on the layer's weights (not its bias). */
-  l2: number;
-  optimizer: 'adam' | 'sgd';
-  /** SGD only. */
-  momentum: number;
-  /** 'auto' balances classes when the largest outweighs the smallest by more than 1.5x. */
-  classWeighting: 'auto' | 'balanced' | 'none';
-  /** Train on standardised features (folded back into the layer's weights). */
-  standardize: boolean;
-  seed: number;
+/** The head's settings (src/train/settings.ts documents each), plus augmentation. */
+export type TrainSettings = HeadSettings & {
   /** Add mirrored and cropped variants of the training images (computed once, cached). */
   augment: boolean;
-}
+};
 
 export interface ClassMetrics {
   classId: number;

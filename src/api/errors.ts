@@ -2,21 +2,7 @@
  * One error type crosses every transport. `code` is stable and machine-readable; `message`
  * says what went wrong and what to do about it.
  */
-export type ApiErrorCode =
-  | 'unknown_method'
-  | 'invalid_args'
-  | 'unauthorized'
-  | 'not_found'
-  | 'no_project'
-  | 'not_a_project'
-  | 'newer_schema'
-  | 'conflict'
-  | 'precondition'
-  | 'cancelled'
-  | 'unavailable'
-  | 'internal';
-
-const ALL_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
+const API_ERROR_CODES = [
   'unknown_method',
   'invalid_args',
   'unauthorized',
@@ -29,7 +15,10 @@ const ALL_CODES: ReadonlySet<string> = new Set<ApiErrorCode>([
   'cancelled',
   'unavailable',
   'internal',
-]);
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+const ALL_CODES: ReadonlySet<string> = new Set(API_ERROR_CODES);
 
 /**
  * Errors of the core's own modules (the model engine's ModelError, say) carry codes of their
