@@ -130,6 +130,16 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
     .getByText(`${25 + 1 + count + 1} labeled`)
     .waitFor();
 
+  // The webcam (Chromium's synthetic camera here): capture a frame and predict it.
+  await page.getByTestId('camera-open').click();
+  await page.waitForFunction(
+    () => ((document.querySelector('video.camera') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0,
+  );
+  await page.getByTestId('camera-capture').click();
+  await tryResult.getByRole('heading', { name: /^camera-.*\.jpg$/ }).waitFor();
+  await tryResult.locator('ol.top-list li').nth(2).waitFor();
+  await page.getByRole('button', { name: 'Close camera' }).click();
+
   // Export both formats; the self-check passes for each.
   const out = join(dir, 'export');
   await page.getByRole('button', { name: 'Export model…' }).click();

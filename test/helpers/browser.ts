@@ -25,6 +25,9 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      // A synthetic camera, accepted without a prompt, for "Try it" with the webcam.
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
     ],
   });
   return {
