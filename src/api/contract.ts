@@ -248,8 +248,9 @@ export interface JobStarted {
 
 export interface ModelSource {
   url: string;
-  sha256: string;
-  bytes: number;
+  /** Null: the file is not hash-checked (a custom source given without one). */
+  sha256: string | null;
+  bytes: number | null;
 }
 
 export interface ModelDescription {

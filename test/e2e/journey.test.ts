@@ -132,9 +132,12 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
 
   // The webcam (Chromium's synthetic camera here): capture a frame and predict it.
   await page.getByTestId('camera-open').click();
-  await page.waitForFunction(
-    () => ((document.querySelector('video.camera') as HTMLVideoElement | null)?.videoWidth ?? 0) > 0,
-  );
+  await page.waitForFunction(() => {
+    const doc = (
+      globalThis as unknown as { document: { querySelector(s: string): { videoWidth: number } | null } }
+    ).document;
+    return (doc.querySelector('video.camera')?.videoWidth ?? 0) > 0;
+  });
   await page.getByTestId('camera-capture').click();
   await tryResult.getByRole('heading', { name: /^camera-.*\.jpg$/ }).waitFor();
   await tryResult.locator('ol.top-list li').nth(2).waitFor();

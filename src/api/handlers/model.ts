@@ -21,13 +21,34 @@ export function modelHandlers(
     },
     'model.download': ({ url, sha256, bytes }) => {
       const project = core.requireProject();
-      const source = {
-        url: url ?? DEFAULT_MODEL_SOURCE.url,
-        sha256: sha256 ?? DEFAULT_MODEL_SOURCE.sha256,
-        bytes: bytes ?? (url === undefined ? DEFAULT_MODEL_SOURCE.bytes : null),
-      };
+      // A source given once (a mirror, another zoo variant) is remembered as the default.
+      const saved = savedModelSource(core);
+      const source = url === undefined ? saved : { url, sha256: sha256 ?? null, bytes: bytes ?? null };
+      if (url !== undefined) core.appData.saveSettings({ ...core.appData.settings({}), modelSource: source });
       return { jobId: startModelDownload(core, project, source).id };
     },
+  };
+}
+
+interface SavedSource {
+  url: string;
+  sha256: string | null;
+  bytes: number | null;
+}
+
+/** The download source: the last one the person chose, else the Model Zoo's googlenet-7. */
+export function savedModelSource(core: Core): SavedSource {
+  const fallback: SavedSource = {
+    url: DEFAULT_MODEL_SOURCE.url,
+    sha256: DEFAULT_MODEL_SOURCE.sha256,
+    bytes: DEFAULT_MODEL_SOURCE.bytes,
+  };
+  const saved = core.appData.settings<{ modelSource?: Partial<SavedSource> }>({}).modelSource;
+  if (!saved || typeof saved.url !== 'string') return fallback;
+  return {
+    url: saved.url,
+    sha256: typeof saved.sha256 === 'string' ? saved.sha256 : null,
+    bytes: typeof saved.bytes === 'number' ? saved.bytes : null,
   };
 }
 
@@ -43,11 +64,7 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
       : row
         ? `The model file ${row.description.name} is no longer in ${core.models.dir}. Download the model again, or import the .onnx file.`
         : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
-    defaultSource: {
-      url: DEFAULT_MODEL_SOURCE.url,
-      sha256: DEFAULT_MODEL_SOURCE.sha256 ?? '',
-      bytes: DEFAULT_MODEL_SOURCE.bytes ?? 0,
-    },
+    defaultSource: savedModelSource(core),
     engine: core.engineInUse ?? engines.find((e) => e.available)?.label ?? null,
     features: row ? featureCounts(project, row.id) : { images: 0, done: 0, missing: 0, failed: 0 },
   };
