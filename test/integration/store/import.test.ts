@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   renameSync,
   rmSync,
@@ -11,6 +12,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 import type { ImageRow, ImportResult } from '../../../src/api/contract.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { scanFolders } from '../../../src/images/import.ts';
@@ -147,9 +151,45 @@ test('broken files are stored with their reason, odd files are skipped, and the 
   }
 });
 
-test('an unreadable folder is reported, the rest imports, and a rescan does not call its images missing', async (t) => {
-  if (process.getuid?.() === 0 || process.platform === 'win32') {
-    t.skip('needs a non-root POSIX account: chmod 000 does not stop root from reading');
+/** The environment for a nested test run: without NODE_TEST_CONTEXT it reports as a top-level run. */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: tmpdir() };
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
+const UNREADABLE_TEST =
+  'an unreadable folder is reported, the rest imports, and a rescan does not call its images missing';
+
+test(UNREADABLE_TEST, async (t) => {
+  if (process.platform === 'win32') return t.skip('POSIX permissions only');
+  if (process.getuid?.() === 0) {
+    // chmod 000 does not stop root, so as root this test runs itself again as "nobody".
+    const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+    if (!setpriv) return t.skip('running as root without setpriv to drop to an unprivileged user');
+    const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath];
+    const self = fileURLToPath(import.meta.url);
+    const probe = spawnSync(
+      setpriv,
+      [...asNobody, '-e', `require('fs').accessSync(${JSON.stringify(self)})`],
+      {
+        env: childEnv(),
+      },
+    );
+    if (probe.status !== 0)
+      return t.skip('running as root, and the checkout is not readable by the user "nobody"');
+    const r = spawnSync(
+      setpriv,
+      [...asNobody, '--import', 'tsx', '--test', `--test-name-pattern=${UNREADABLE_TEST}`, self],
+      {
+        encoding: 'utf8',
+        cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+        env: childEnv(),
+        timeout: 60_000,
+      },
+    );
+    assert.equal(r.status, 0, `as nobody:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^# pass 1$/m, r.stdout);
     return;
   }
   const h = await harness();
