@@ -13,8 +13,9 @@ const NATIVE_UNPACK = [
   'node_modules/@tensorflow/tfjs-node-gpu/**/*',
   'node_modules/@tensorflow/tfjs-node/deps/lib/**/*',
   'node_modules/@tensorflow/tfjs-node-gpu/deps/lib/**/*',
-  // The compute worker runs TypeScript through tsx, whose esbuild is an executable.
-  'node_modules/@esbuild/**/*',
+  // tfjs's wasm backend loads its .wasm by path (Emscripten, in the compute worker thread):
+  // real files, whatever reads them.
+  'node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm',
 ];
 
 /** @type {import('electron-builder').Configuration} */
@@ -28,12 +29,14 @@ module.exports = {
 
   files: [
     'package.json',
+    // main, preload, the compute host and its worker thread: the core (src/) is bundled into
+    // them, so no TypeScript ships and nothing is transpiled at run time.
     'electron/dist/**/*',
     'renderer/dist/**/*',
-    // The core is bundled into electron/dist, but it finds files beside its sources
-    // (import.meta.url: migrations, worker entries run through tsx), so they ship too.
-    'src/**/*',
+    // The bundles find these beside the sources they came from (import.meta.url is rewritten to
+    // that place): the database migrations and the samples an export copies.
     'migrations/**/*',
+    'src/export/samples/**/*',
     // better-sqlite3's C sources and Node's compiled build: Electron loads its own build
     // from resources/native (extraResources below).
     '!node_modules/better-sqlite3/{deps,src,build}/**',

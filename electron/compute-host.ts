@@ -9,12 +9,19 @@
  *
  * It starts only when `INCEPT_COMPUTE_HOST=1`, so importing it (tests, type checks) has no effect.
  */
+import { dirname, join } from 'node:path';
 import { parentPort as workerParentPort, isMainThread } from 'node:worker_threads';
 import { createCoreDispatch } from '../src/api/handlers.ts';
 import { ApiError } from '../src/api/errors.ts';
 import { Core } from '../src/core.ts';
 import { resolveImageRequest } from '../src/images/image-request.ts';
-import { COMPUTE_HOST_ENV, parseToCompute, type FromCompute } from './compute-protocol.ts';
+import { COMPUTE_WORKER_ENV } from '../src/jobs/compute-client.ts';
+import {
+  COMPUTE_HOST_ENV,
+  COMPUTE_WORKER_BUNDLE,
+  parseToCompute,
+  type FromCompute,
+} from './compute-protocol.ts';
 
 export interface HostTransport {
   send(msg: FromCompute): void;
@@ -155,12 +162,25 @@ export async function connectTransport(): Promise<HostTransport | null> {
   return null;
 }
 
+/**
+ * The compute worker for a host module: the bundled host (`compute-host.cjs`) runs the worker
+ * bundle beside it, so nothing is transpiled at run time; under tsx there is none and the
+ * worker runs from its TypeScript source.
+ */
+export function bundledWorkerFor(hostFile: string | undefined): string | undefined {
+  return hostFile?.endsWith('.cjs') ? join(dirname(hostFile), COMPUTE_WORKER_BUNDLE) : undefined;
+}
+
 async function main(): Promise<void> {
   const transport = await connectTransport();
   if (!transport) {
     console.error(`compute host: ${COMPUTE_HOST_ENV}=1 but no parent to talk to`);
     process.exit(1);
   }
+  // Only the CommonJS bundle has __filename (under tsx this module is ESM). An explicit
+  // INCEPT_COMPUTE_WORKER from the parent wins.
+  const worker = bundledWorkerFor(typeof __filename === 'string' ? __filename : undefined);
+  if (worker && !process.env[COMPUTE_WORKER_ENV]) process.env[COMPUTE_WORKER_ENV] = worker;
   startComputeHost(transport);
 }
 

@@ -11,6 +11,9 @@ import { isApiErrorShape } from '../src/api/errors.ts';
 /** Set in the environment of a compute process; the host module starts only when it is "1". */
 export const COMPUTE_HOST_ENV = 'INCEPT_COMPUTE_HOST';
 
+/** The compute worker's bundle, written beside `compute-host.cjs` (electron/tooling/bundle.ts). */
+export const COMPUTE_WORKER_BUNDLE = 'compute-worker.cjs';
+
 export type ToCompute =
   | { type: 'call'; id: number; method: string; args: unknown }
   | { type: 'image'; id: number; rest: string }

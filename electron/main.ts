@@ -30,12 +30,7 @@ import { DESKTOP_CHANNELS, type DesktopInvokeChannel, type MenuCommand } from '.
 import { createImageProtocolHandler } from './image-protocol.ts';
 import { createApiRouter, createDesktopRouter, type SenderInfo } from './ipc-router.ts';
 import { buildMenuTemplate } from './menu-template.ts';
-import {
-  electronSqliteBinding,
-  packagedEsbuildBinary,
-  PACKAGED_SQLITE_BINDING,
-  SQLITE_BINDING_ENV,
-} from './native-paths.ts';
+import { electronSqliteBinding, PACKAGED_SQLITE_BINDING, SQLITE_BINDING_ENV } from './native-paths.ts';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -151,7 +146,10 @@ async function ready(): Promise<void> {
   }
 }
 
-/** Environment of the compute process: Electron's own better-sqlite3 build, esbuild's binary. */
+/**
+ * Environment of the compute process: Electron's own better-sqlite3 build. (Its worker thread is
+ * the bundle beside compute-host.cjs, which the host finds itself.)
+ */
 function computeEnv(): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   if (!process.env[SQLITE_BINDING_ENV]) {
@@ -160,9 +158,6 @@ function computeEnv(): Record<string, string | undefined> {
       : electronSqliteBinding(APP_ROOT, process.versions.electron, process.platform, process.arch);
     if (existsSync(binding)) env[SQLITE_BINDING_ENV] = binding;
     else console.error(`No Electron build of better-sqlite3 at ${binding}; run "npm start" to make one.`);
-  }
-  if (app.isPackaged && !process.env.ESBUILD_BINARY_PATH) {
-    env.ESBUILD_BINARY_PATH = packagedEsbuildBinary(process.resourcesPath, process.platform, process.arch);
   }
   return env;
 }

@@ -37,13 +37,3 @@ export function electronSqliteBinding(
 /** `npm run dist` copies the build here; electron-builder ships it as `resources/native/…`. */
 export const DIST_SQLITE_STAGING = join('.cache', 'dist-native', 'better_sqlite3.node');
 export const PACKAGED_SQLITE_BINDING = join('native', 'better_sqlite3.node');
-
-/**
- * esbuild's binary inside a packaged app: the compute worker runs TypeScript through tsx, whose
- * esbuild cannot execute a file inside app.asar, so the binary is unpacked and pointed at.
- */
-export function packagedEsbuildBinary(resourcesPath: string, platform: string, arch: string): string {
-  const pkg = `${platform}-${arch}`;
-  const file = platform === 'win32' ? 'esbuild.exe' : join('bin', 'esbuild');
-  return join(resourcesPath, 'app.asar.unpacked', 'node_modules', '@esbuild', pkg, file);
-}

@@ -1,8 +1,11 @@
 /**
  * Bundles the Electron side with esbuild into `electron/dist/`:
  *
- * - `main.cjs` and `compute-host.cjs` (Node targets): our TypeScript, `src/` included, in one
- *   file each; packages stay in node_modules (native ones must, and they are shipped anyway).
+ * - `main.cjs`, `compute-host.cjs` and `compute-worker.cjs` (Node targets): our TypeScript,
+ *   `src/` included, in one file each; packages stay in node_modules (native ones must, and they
+ *   are shipped anyway), and so do tfjs-backend-wasm's `.wasm` files, found through its package.
+ *   The worker is the compute host's worker thread (`src/jobs/compute-worker.ts`): bundled, it
+ *   runs without tsx, which could not transpile TypeScript from inside app.asar.
  * - `preload.cjs`: fully self-contained, because a sandboxed preload cannot require local files.
  *
  * `src/` finds files next to itself with `new URL('…', import.meta.url)` (migrations,
@@ -21,8 +24,17 @@ export interface BundleOptions {
   /** Defaults to `<root>/electron/dist`; tests use a scratch folder below the root. */
   outdir?: string;
   minify?: boolean;
-  entries?: ('main' | 'preload' | 'compute-host')[];
+  entries?: BundleEntry[];
 }
+
+export type BundleEntry = 'main' | 'preload' | 'compute-host' | 'compute-worker';
+
+/** The Node-target bundles and their sources (each is written as `<name>.cjs`). */
+const NODE_ENTRIES = {
+  main: join('electron', 'main.ts'),
+  'compute-host': join('electron', 'compute-host.ts'),
+  'compute-worker': join('src', 'jobs', 'compute-worker.ts'),
+} as const;
 
 const toPosix = (p: string): string => p.split(sep).join('/');
 
@@ -115,7 +127,7 @@ function nodeBanner(root: string, outdir: string): string {
 export async function bundleElectron(opts: BundleOptions): Promise<string[]> {
   const root = resolve(opts.root);
   const outdir = resolve(opts.outdir ?? join(root, ELECTRON_DIST));
-  const entries = opts.entries ?? ['main', 'preload', 'compute-host'];
+  const entries = opts.entries ?? ['main', 'preload', 'compute-host', 'compute-worker'];
   const common: BuildOptions = {
     absWorkingDir: root,
     bundle: true,
@@ -128,19 +140,23 @@ export async function bundleElectron(opts: BundleOptions): Promise<string[]> {
     legalComments: 'none',
   };
   const builds: Promise<unknown>[] = [];
-  const node = (entry: 'main' | 'compute-host', plugins: Plugin[]): Promise<unknown> =>
+  const node = (entry: keyof typeof NODE_ENTRIES, plugins: Plugin[]): Promise<unknown> =>
     build({
       ...common,
-      entryPoints: [join(root, 'electron', `${entry}.ts`)],
+      entryPoints: { [entry]: join(root, NODE_ENTRIES[entry]) },
       platform: 'node',
       target: 'node22',
       packages: 'external',
       external: ['electron'],
+      // `import('pkg')` of a package becomes require(): the CommonJS loader is the one Electron
+      // teaches to read app.asar (worker threads included), and the rest of the bundle uses it.
+      supported: { 'dynamic-import': false },
       banner: { js: nodeBanner(root, outdir) },
       plugins: [sourceLocationPlugin(root), ...plugins],
     });
   if (entries.includes('main')) builds.push(node('main', [mainProcessStubs()]));
   if (entries.includes('compute-host')) builds.push(node('compute-host', []));
+  if (entries.includes('compute-worker')) builds.push(node('compute-worker', []));
   if (entries.includes('preload')) {
     builds.push(
       build({

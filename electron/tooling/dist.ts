@@ -56,7 +56,7 @@ export async function dist(root: string, args: string[], io: StartIo = defaultIo
     return 1;
   }
   if (!buildRenderer(root, io)) return 1;
-  io.out('Bundling main, preload and compute host (esbuild) …');
+  io.out('Bundling main, preload, the compute host and its worker (esbuild) …');
   await bundleElectron({ root });
 
   try {

@@ -44,7 +44,7 @@ export async function start(root: string, args: string[], io: StartIo = defaultI
     return 1;
   }
   if (!buildRenderer(root, io)) return 1;
-  io.out('Bundling main, preload and compute host (esbuild) …');
+  io.out('Bundling main, preload, the compute host and its worker (esbuild) …');
   try {
     await bundleElectron({ root });
   } catch (err) {

@@ -388,15 +388,45 @@ export interface ExportReport {
 export const ImageFilter = z
   .object({
     kind: z
-      .enum(['all', 'unlabeled', 'labeled', 'class', 'failed', 'missing', 'split', 'ids'])
+      .enum([
+        'all',
+        'unlabeled',
+        'labeled',
+        'class',
+        'failed',
+        'missing',
+        'split',
+        'ids',
+        // The current run's predictions (an empty page while there is no run): unlabeled images
+        // with a suggestion, labeled images whose out-of-fold prediction confidently disagrees,
+        // and images in near-duplicate pairs. These keep their own order; `sort` does not apply.
+        'suggestions',
+        'mislabeled',
+        'duplicates',
+      ])
       .default('all'),
     classId: Id.optional(),
     split: z.enum(['train', 'validation', 'test']).optional(),
     ids: z.array(Id).max(100_000).optional(),
     search: z.string().max(500).optional(),
+    /** Suggestions only: smallest margin first (default) or most probable first. */
+    order: z.enum(['uncertain', 'confident']).optional(),
+    /**
+     * Suggestions: the suggestion's probability is at least this. Mislabeled: the out-of-fold
+     * probability is at least this (and never below the 0.7 that makes an image "likely mislabeled").
+     */
+    minProbability: z.number().min(0).max(1).optional(),
   })
   .strict()
   .superRefine((f, ctx) => {
+    if (f.order !== undefined && f.kind !== 'suggestions')
+      ctx.addIssue({ code: 'custom', path: ['order'], message: 'order applies to kind "suggestions" only' });
+    if (f.minProbability !== undefined && f.kind !== 'suggestions' && f.kind !== 'mislabeled')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minProbability'],
+        message: 'minProbability applies to kinds "suggestions" and "mislabeled" only',
+      });
     if (f.kind === 'class' && f.classId === undefined)
       ctx.addIssue({ code: 'custom', message: 'filter kind "class" needs classId' });
     if (f.kind === 'split' && f.split === undefined)
@@ -492,7 +522,8 @@ export const methods = {
       })
       .strict(),
     returns<ImagePage>(),
-    'One page of images matching a filter (filter.search narrows any kind to paths containing it).',
+    'One page of images matching a filter (filter.search narrows any kind to paths containing it). ' +
+      'The prediction kinds (suggestions, mislabeled, duplicates) keep their own order and ignore sort.',
   ),
   'images.add': method(
     z

@@ -1,8 +1,45 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ApiError, type ApiErrorCode } from '../api/errors.ts';
 import type { ComputeTaskName, FromWorker, ToWorker } from './compute-protocol.ts';
 
+/**
+ * The absolute path of a bundled compute worker (`compute-worker.cjs`, plain JavaScript). The
+ * bundled Electron compute host sets it to the bundle beside itself; unset, the worker runs from
+ * its TypeScript source through tsx (tests, the CLI, `incept serve`).
+ */
+export const COMPUTE_WORKER_ENV = 'INCEPT_COMPUTE_WORKER';
+
 const WORKER_URL = new URL('./compute-worker.ts', import.meta.url);
+const TSX_ENTRY_URL = new URL('./compute-worker-entry.mjs', import.meta.url);
+
+export interface ComputeClientOptions {
+  /** A bundled worker to run instead of the TypeScript one; defaults to INCEPT_COMPUTE_WORKER. */
+  bundledWorker?: string | undefined;
+}
+
+/** How the worker thread is started: the bundle as it is, or the TypeScript source via tsx. */
+export function computeWorkerStart(bundledWorker: string | undefined): {
+  script: string | URL;
+  workerData?: { entry: string };
+} {
+  if (!bundledWorker) return { script: TSX_ENTRY_URL, workerData: { entry: WORKER_URL.href } };
+  if (!isAbsolute(bundledWorker)) {
+    throw new ApiError(
+      'internal',
+      `${COMPUTE_WORKER_ENV} must be an absolute path to compute-worker.cjs, not "${bundledWorker}".`,
+    );
+  }
+  if (!existsSync(bundledWorker)) {
+    throw new ApiError(
+      'internal',
+      `The compute worker bundle ${bundledWorker} is missing. Bundle the app again ("npm start" or ` +
+        '"npm run dist" does), or reinstall Incept.',
+    );
+  }
+  return { script: bundledWorker };
+}
 
 interface Pending {
   resolve(value: unknown): void;
@@ -18,13 +55,23 @@ export class ComputeClient {
   #worker: Worker | null = null;
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
+  readonly #bundledWorker: string | undefined;
+
+  constructor(opts: ComputeClientOptions = {}) {
+    this.#bundledWorker = opts.bundledWorker ?? (process.env[COMPUTE_WORKER_ENV] || undefined);
+  }
 
   run<T>(
     task: ComputeTaskName,
     input: unknown,
     opts: { signal?: AbortSignal; onProgress?: Pending['onProgress']; transfer?: ArrayBuffer[] } = {},
   ): Promise<T> {
-    const worker = this.#ensureWorker();
+    let worker: Worker;
+    try {
+      worker = this.#ensureWorker();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, {
@@ -51,10 +98,9 @@ export class ComputeClient {
 
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
-    // tsx's loader is inherited through execArgv when present; register it explicitly otherwise.
-    const worker = new Worker(new URL('./compute-worker-entry.mjs', import.meta.url), {
-      workerData: { entry: WORKER_URL.href },
-    });
+    // The tsx entry registers tsx itself when the loader is not inherited through execArgv.
+    const start = computeWorkerStart(this.#bundledWorker);
+    const worker = new Worker(start.script, start.workerData ? { workerData: start.workerData } : {});
     worker.unref();
     worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
     worker.on('error', (err) =>

@@ -11,6 +11,7 @@ import type {
   TrainSettings,
 } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
+import { MISLABELED_THRESHOLD } from './images.ts';
 import type { ProjectStore } from './project.ts';
 
 export interface RunClass {
@@ -260,7 +261,7 @@ export interface PredictionQuery {
 export function queryPredictions(
   project: ProjectStore,
   q: PredictionQuery,
-  mislabeledThreshold = 0.7,
+  mislabeledThreshold = MISLABELED_THRESHOLD,
 ): PredictionPage {
   const runId = currentRunId(project);
   if (runId === null) {

@@ -86,6 +86,17 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
   await thumbnailsPainted(page, Math.min(n, 10));
   await screenshot(page, 'journey-confusion-cell');
 
+  // The model's filters come from images.query in the model's own order: every unlabeled image
+  // has a suggestion, and the sort menu steps aside.
+  await page.getByTestId('filter-suggestions').click();
+  await page.getByTestId('grid-title').getByText('Suggestions').waitFor();
+  await page.getByTestId('grid-total').getByText('8 images').waitFor();
+  assert.equal(await page.getByLabel('Sort images').isDisabled(), true);
+  await cell(page, 0).getByTestId('prediction-badge').waitFor();
+  await page.getByTestId('filter-mislabeled').click();
+  await page.getByTestId('grid-title').getByText('Likely mislabeled').waitFor();
+  assert.equal(await page.getByLabel('Sort images').isDisabled(), true);
+
   // Labeling a changed label marks the run stale.
   await page.getByTestId('filter-unlabeled').click();
   await cell(page, 1).click();

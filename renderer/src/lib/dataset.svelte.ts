@@ -9,13 +9,7 @@ import type {
 } from '../../../src/api/contract.ts';
 import type { Api } from './api.ts';
 import type { Notices } from './notices.svelte.ts';
-import {
-  dependsOnLabels,
-  isPredictionFilter,
-  sameFilter,
-  toImageFilter,
-  type GridFilter,
-} from './filters.ts';
+import { dependsOnLabels, sameFilter, toImageFilter, type GridFilter } from './filters.ts';
 import type { IndexSet } from './grid/index-set.ts';
 import { patchRows, rowAt, withPage, type Pages } from './grid/page-cache.ts';
 import {
@@ -54,9 +48,6 @@ interface LabelPatch {
   labelSource: LabelSource | null;
 }
 
-/** Resolves a filter that needs predictions (suggestions, mislabeled, duplicates) into image ids. */
-export type IdResolver = (kind: 'suggestions' | 'mislabeled' | 'duplicates') => Promise<number[]>;
-
 /**
  * The dataset view: the filtered image list as lazily loaded pages, the visible window of the
  * virtual grid, the selection and cursor, keyboard labeling with optimistic updates, undo/redo,
@@ -66,12 +57,10 @@ export type IdResolver = (kind: 'suggestions' | 'mislabeled' | 'duplicates') => 
 export class DatasetState {
   readonly #api: Api;
   readonly #notices: Notices;
-  readonly #resolveIds: IdResolver;
 
   #filter = $state.raw<GridFilter>({ kind: 'all' });
   #search = $state('');
   #sort = $state<SortKey>('added');
-  #resolved: number[] | null = null;
   #total = $state(0);
   #loaded = $state(false);
   #loading = $state(false);
@@ -110,10 +99,9 @@ export class DatasetState {
   #view: { scrollTo(top: number): void } | null = null;
   #refreshTimer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(api: Api, notices: Notices, resolveIds: IdResolver) {
+  constructor(api: Api, notices: Notices) {
     this.#api = api;
     this.#notices = notices;
-    this.#resolveIds = resolveIds;
   }
 
   get filter(): GridFilter {
@@ -224,13 +212,6 @@ export class DatasetState {
     if (!opts.keepRows) this.#pages = new Map();
     this.#loading = true;
     try {
-      if (isPredictionFilter(this.#filter)) {
-        const ids = await this.#resolveIds(this.#filter.kind);
-        if (gen !== this.#generation) return;
-        this.#resolved = ids;
-      } else {
-        this.#resolved = null;
-      }
       const first = Math.floor(this.window.start / PAGE_SIZE);
       await this.#fetchPage(first, gen);
     } finally {
@@ -242,16 +223,10 @@ export class DatasetState {
   }
 
   async #fetchPage(page: number, gen: number): Promise<void> {
-    if (this.#resolved !== null && this.#resolved.length === 0) {
-      this.#total = 0;
-      this.#pages = new Map();
-      this.#selection = emptySelection;
-      return;
-    }
     this.#inflight.add(page);
     try {
       const result = await this.#api.call('images.query', {
-        filter: toImageFilter(this.#filter, this.#search, this.#resolved),
+        filter: toImageFilter(this.#filter, this.#search),
         sort: this.#sort,
         order: 'asc',
         offset: page * PAGE_SIZE,
@@ -457,7 +432,7 @@ export class DatasetState {
 
   async #fetchIds(set: IndexSet): Promise<number[]> {
     const ids: number[] = [];
-    const filter = toImageFilter(this.#filter, this.#search, this.#resolved);
+    const filter = toImageFilter(this.#filter, this.#search);
     for (const [s, e] of set.ranges) {
       for (let offset = s; offset < e; offset += 1000) {
         const page = await this.#api.call('images.query', {

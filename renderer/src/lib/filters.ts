@@ -1,9 +1,10 @@
 import type { ClassInfo, ImageFilter, Split } from '../../../src/api/contract.ts';
 
 /**
- * What the grid shows. Most kinds map straight onto `images.query`; the prediction kinds
- * (suggestions, likely mislabeled, duplicates) are resolved to image ids first, and `ids` is an
- * explicit list (a confusion-matrix cell, say) with a title that says where it came from.
+ * What the grid shows; every kind maps straight onto `images.query`. The prediction kinds
+ * (suggestions, likely mislabeled, duplicates) come in the model's order rather than the chosen
+ * sort, and `ids` is an explicit list (a confusion-matrix cell, say) with a title that says
+ * where it came from.
  */
 export type GridFilter =
   | { kind: 'all' }
@@ -24,12 +25,8 @@ export function isPredictionFilter(f: GridFilter): f is { kind: PredictionFilter
   return f.kind === 'suggestions' || f.kind === 'mislabeled' || f.kind === 'duplicates';
 }
 
-/** The `images.query` filter; prediction kinds need their ids resolved first. */
-export function toImageFilter(
-  f: GridFilter,
-  search: string,
-  resolvedIds: readonly number[] | null = null,
-): ImageFilter {
+/** The `images.query` filter. */
+export function toImageFilter(f: GridFilter, search: string): ImageFilter {
   const s = search.trim();
   const extra = s === '' ? {} : { search: s };
   switch (f.kind) {
@@ -39,10 +36,6 @@ export function toImageFilter(
       return { kind: 'split', split: f.split, ...extra };
     case 'ids':
       return { kind: 'ids', ids: [...f.ids], ...extra };
-    case 'suggestions':
-    case 'mislabeled':
-    case 'duplicates':
-      return { kind: 'ids', ids: [...(resolvedIds ?? [])], ...extra };
     default:
       return { kind: f.kind, ...extra };
   }

@@ -13,13 +13,13 @@ const PAGE = 1000;
 const MAX_BADGES = 50_000;
 
 /**
- * The current run's prediction per image (for grid badges), ids for the prediction filters,
- * and top-5 predictions for the viewer (cached per image and run).
+ * The current run's prediction per image (for grid badges) and top-5 predictions for the viewer
+ * (cached per image and run). The prediction filters are `images.query` kinds of their own.
  */
 export class PredictionsState {
   readonly #api: Api;
   #byImage = $state.raw<ReadonlyMap<number, Badge>>(new Map());
-  #runId: number | null = null;
+  #runId = $state<number | null>(null);
   #top = new Map<string, Promise<ImagePrediction>>();
 
   constructor(api: Api) {
@@ -28,6 +28,11 @@ export class PredictionsState {
 
   badge(imageId: number): Badge | undefined {
     return this.#byImage.get(imageId);
+  }
+
+  /** Whether there is a current run (the prediction filters are empty without one). */
+  get hasRun(): boolean {
+    return this.#runId !== null;
   }
 
   get count(): number {
@@ -55,17 +60,6 @@ export class PredictionsState {
       // No predictions (no run yet, or the run was removed): the grid simply shows no badges.
     }
     if (this.#runId === runId) this.#byImage = next;
-  }
-
-  /** Image ids for a prediction filter, most uncertain first. */
-  async ids(kind: 'suggestions' | 'mislabeled' | 'duplicates'): Promise<number[]> {
-    const ids: number[] = [];
-    for (let offset = 0; offset < 100_000; offset += PAGE) {
-      const page = await this.#api.call('predictions.query', { kind, offset, limit: PAGE });
-      for (const p of page.items) ids.push(p.imageId);
-      if (page.items.length < PAGE || offset + PAGE >= page.total) break;
-    }
-    return ids;
   }
 
   /** Top-5 for the viewer: the current run's classes, or ImageNet's before any training. */

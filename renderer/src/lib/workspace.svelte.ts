@@ -39,7 +39,7 @@ export class Workspace {
     this.project = project;
     this.classes = new ClassesState(api, notices);
     this.predictions = new PredictionsState(api);
-    this.dataset = new DatasetState(api, notices, (kind) => this.predictions.ids(kind));
+    this.dataset = new DatasetState(api, notices);
     this.model = new ModelState(api, jobs, notices);
     this.training = new TrainingState(api, jobs, notices);
     this.suggestions = new SuggestionsState(api, notices);

@@ -1,7 +1,7 @@
 /** The electron-builder settings that matter, checked without packaging or downloading. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, matchesGlob } from 'node:path';
 import sharp from 'sharp';
@@ -48,15 +48,28 @@ test('identity, targets and the .incept file association', () => {
   assert.ok(config.linux.mimeTypes.includes(config.fileAssociations[0]!.mimeType!));
 });
 
-test('the package holds the bundles, the renderer, the core and its migrations', () => {
+test('the package holds the bundles, the renderer, the migrations and the export samples', () => {
   for (const entry of [
     'package.json',
     'electron/dist/**/*',
     'renderer/dist/**/*',
-    'src/**/*',
     'migrations/**/*',
+    'src/export/samples/**/*',
   ])
     assert.ok(config.files.includes(entry), entry);
+  const shipped = (path: string): boolean =>
+    config.files.some((glob) => !glob.startsWith('!') && matchesGlob(path, glob));
+  // The core runs from the bundles (the compute worker too): no TypeScript is shipped.
+  assert.ok(!shipped('src/jobs/compute-worker.ts'), 'TypeScript sources stay out of the package');
+  assert.ok(!shipped('src/core.ts'));
+  for (const path of [
+    'electron/dist/compute-host.cjs',
+    'electron/dist/compute-worker.cjs',
+    'package.json',
+    ...readdirSync(join(REPO_ROOT, 'migrations')).map((f) => `migrations/${f}`),
+    ...readdirSync(join(REPO_ROOT, 'src', 'export', 'samples')).map((f) => `src/export/samples/${f}`),
+  ])
+    assert.ok(shipped(path), `${path} is shipped`);
   assert.ok(
     !config.files.some((f) => /^!?node_modules\/?(\*\*)?$/.test(f)),
     'node_modules are left to electron-builder (production only)',
@@ -79,11 +92,13 @@ test('native modules are unpacked from the asar', () => {
     'node_modules/@tensorflow/tfjs-node/lib/napi-v8/tfjs_binding.node',
     'node_modules/@tensorflow/tfjs-node/deps/lib/libtensorflow.so.2',
     'node_modules/@tensorflow/tfjs-node-gpu/deps/lib/libtensorflow_framework.so.2',
-    'node_modules/@esbuild/linux-x64/bin/esbuild',
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm',
+    'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
   ]) {
     assert.ok(unpacked(path), path);
   }
   assert.ok(!unpacked('electron/dist/main.cjs'));
+  assert.ok(!unpacked('electron/dist/compute-worker.cjs'), 'Electron reads app.asar in worker threads');
   assert.ok(!unpacked('renderer/dist/index.html'));
 });
 

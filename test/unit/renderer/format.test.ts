@@ -60,7 +60,8 @@ test('grid filters map onto images.query', () => {
     classId: 3,
     search: 'cat',
   });
-  assert.deepEqual(toImageFilter({ kind: 'suggestions' }, '', [4, 5]), { kind: 'ids', ids: [4, 5] });
+  assert.deepEqual(toImageFilter({ kind: 'suggestions' }, ''), { kind: 'suggestions' });
+  assert.deepEqual(toImageFilter({ kind: 'duplicates' }, 'x'), { kind: 'duplicates', search: 'x' });
   assert.deepEqual(toImageFilter({ kind: 'unlabeled' }, ''), { kind: 'unlabeled' });
   assert.equal(filterTitle({ kind: 'split', split: 'validation' }, []), 'Validation split');
   assert.equal(

@@ -62,6 +62,86 @@ for (const [name, args, expected] of PAGE_CASES) {
   });
 }
 
+/**
+ * The prediction filters walk the current run's rows of an index that holds their order (no
+ * sort, no scan of other runs' predictions) and probe labels and images by primary key.
+ */
+const PREDICTION_CASES: [string, Parameters<typeof parseArgs<'images.query'>>[1], RegExp][] = [
+  [
+    'suggestions, most uncertain first',
+    { filter: { kind: 'suggestions' } },
+    /^SEARCH pr USING COVERING INDEX predictions_by_margin \(run_id=\?\)/,
+  ],
+  [
+    'suggestions, most confident first',
+    { filter: { kind: 'suggestions', order: 'confident', minProbability: 0.5 } },
+    /^SEARCH pr USING COVERING INDEX predictions_by_probability \(run_id=\? AND probability>\?\)/,
+  ],
+  [
+    'suggestions with a search',
+    { filter: { kind: 'suggestions', search: 'x' } },
+    /^SEARCH pr USING COVERING INDEX predictions_by_margin \(run_id=\?\)/,
+  ],
+  [
+    'mislabeled',
+    { filter: { kind: 'mislabeled' } },
+    /^SEARCH r USING INTEGER PRIMARY KEY \(rowid=\?\).*SEARCH pr USING COVERING INDEX predictions_by_oof \(run_id=\? AND oof_probability>\?\)/,
+  ],
+];
+
+for (const [name, args, expected] of PREDICTION_CASES) {
+  test(`images.query (${name}) walks the run's rows of a prediction index in order`, () => {
+    const db = memoryDb();
+    const built = buildImageQuery(parseArgs('images.query', args));
+    const p = plan(db, built.pageSql, [...built.params, 100, 0]);
+    assert.match(p, expected, p);
+    assert.doesNotMatch(p, /TEMP B-TREE/, p);
+    assert.doesNotMatch(p, /\bSCAN\b/, p);
+    // Images that are not 'ok' come from their status index (a search probes each image row).
+    assert.match(
+      p,
+      /SEARCH images USING COVERING INDEX images_status \(status=\?\)|SEARCH i USING INTEGER PRIMARY KEY \(rowid=\?\)/,
+      p,
+    );
+    assert.match(p, /SEARCH l USING INTEGER PRIMARY KEY \(rowid=\?\)/, p);
+    const count = plan(db, built.countSql, built.countParams);
+    assert.match(count, /SEARCH pr USING COVERING INDEX predictions_by_\w+ \(run_id=\?/, count);
+    assert.doesNotMatch(count, /\bSCAN\b/, count);
+    const outer = plan(db, built.sql, [...built.params, 100, 0]);
+    assert.match(outer, /SEARCH i USING INTEGER PRIMARY KEY \(rowid=\?\)/, outer);
+    assert.match(
+      outer,
+      /SEARCH pr USING INDEX sqlite_autoindex_predictions_1 \(run_id=\? AND image_id=\?\) LEFT-JOIN/,
+      outer,
+    );
+  });
+}
+
+test("images.query (duplicates) reads only the current run's pairs, by primary key", () => {
+  const db = memoryDb();
+  for (const search of [undefined, 'x']) {
+    const built = buildImageQuery(
+      parseArgs('images.query', { filter: { kind: 'duplicates', ...(search ? { search } : {}) } }),
+    );
+    const queries: [string, unknown[]][] = [
+      [built.pageSql, [...built.params, 100, 0]],
+      [built.countSql, built.countParams],
+    ];
+    for (const [sql, params] of queries) {
+      const p = plan(db, sql, params);
+      const reads = p.split(' | ').filter((d) => /near_duplicates/.test(d));
+      assert.ok(reads.length === 2, p);
+      for (const r of reads)
+        assert.match(
+          r,
+          /^SEARCH near_duplicates USING (COVERING INDEX near_duplicates_b|PRIMARY KEY) \(run_id=\?\)$/,
+          p,
+        );
+      assert.doesNotMatch(p, /SCAN (i|images|predictions|pr)\b/, p);
+    }
+  }
+});
+
 test('the import and label writes look rows up by index', () => {
   const db = memoryDb();
   const cases: [string, RegExp][] = [
