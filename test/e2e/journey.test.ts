@@ -82,7 +82,10 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
     .getByTestId('grid-title')
     .getByText(/^True .* → predicted /)
     .waitFor();
-  await page.getByTestId('grid-total').getByText(`${n} images`).waitFor();
+  await page
+    .getByTestId('grid-total')
+    .getByText(n === 1 ? '1 image' : `${n} images`, { exact: true })
+    .waitFor();
   await thumbnailsPainted(page, Math.min(n, 10));
   await screenshot(page, 'journey-confusion-cell');
 

@@ -117,7 +117,9 @@ export class Workspace {
     const run = this.training.current?.id ?? null;
     if (run === this.#predictionsRun && run !== null) return;
     this.#predictionsRun = run;
-    await this.predictions.load(run);
+    this.predictions.setRun(run);
+    // Rows carry the current run's prediction (grid badges): reload what is on screen.
+    await this.dataset.refresh();
   }
 
   #classCountsTimer: ReturnType<typeof setTimeout> | null = null;
