@@ -20,6 +20,7 @@ import type { Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../test/helpers/browser.ts';
 import { startServeProcess } from '../test/helpers/serve.ts';
 import { CLASS_STYLES, shapeImage } from '../test/fixtures/images.ts';
+import { PALETTE } from '../src/store/classes.ts';
 
 export interface UiBench {
   images: number;
@@ -168,18 +169,6 @@ async function writeProject(dir: string, count: number): Promise<string> {
   const insertClass = db.prepare(
     'INSERT INTO classes (name, name_key, color, sort_order, hotkey, created_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const palette = [
-    '#4e79a7',
-    '#f28e2b',
-    '#e15759',
-    '#76b7b2',
-    '#59a14f',
-    '#edc948',
-    '#b07aa1',
-    '#ff9da7',
-    '#9c755f',
-    '#bab0ac',
-  ];
   const insertImage = db.prepare(
     `INSERT INTO images (path, name, hash, bytes, mtime_ms, width, height, format, status, split, added_at)
      VALUES (?, ?, ?, ?, 0, 96, 96, 'jpeg', 'ok', ?, ?)`,
@@ -189,7 +178,7 @@ async function writeProject(dir: string, count: number): Promise<string> {
   );
   db.transaction(() => {
     for (let c = 1; c <= CLASSES; c++)
-      insertClass.run(`class ${c}`, `class ${c}`, palette[c - 1], c - 1, c <= 9 ? String(c) : null, now);
+      insertClass.run(`class ${c}`, `class ${c}`, PALETTE[c - 1], c - 1, c <= 9 ? String(c) : null, now);
     for (let i = 0; i < count; i++) {
       const o = originals[i % originals.length]!;
       const name = `img-${String(i).padStart(6, '0')}.jpg`;

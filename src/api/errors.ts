@@ -2,23 +2,25 @@
  * One error type crosses every transport. `code` is stable and machine-readable; `message`
  * says what went wrong and what to do about it.
  */
-const API_ERROR_CODES = [
-  'unknown_method',
-  'invalid_args',
-  'unauthorized',
-  'not_found',
-  'no_project',
-  'not_a_project',
-  'newer_schema',
-  'conflict',
-  'precondition',
-  'cancelled',
-  'unavailable',
-  'internal',
-] as const;
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
-
-const ALL_CODES: ReadonlySet<string> = new Set(API_ERROR_CODES);
+/**
+ * Every code with its HTTP status. Below 500 means "the caller asked for something wrong":
+ * HTTP 4xx, CLI exit code 2. Everything else is exit code 1.
+ */
+const CODES = {
+  unknown_method: 404,
+  invalid_args: 400,
+  unauthorized: 401,
+  not_found: 404,
+  no_project: 400,
+  not_a_project: 400,
+  newer_schema: 409,
+  conflict: 409,
+  precondition: 400,
+  cancelled: 499,
+  unavailable: 503,
+  internal: 500,
+} as const;
+export type ApiErrorCode = keyof typeof CODES;
 
 /**
  * Errors of the core's own modules (the model engine's ModelError, say) carry codes of their
@@ -41,19 +43,6 @@ const FOREIGN_CODES: Record<string, ApiErrorCode> = {
   EACCES: 'precondition',
 };
 
-/** Codes that mean "the caller asked for something wrong" (CLI exit 2, HTTP 4xx). */
-const CALLER_ERRORS: ReadonlySet<ApiErrorCode> = new Set([
-  'unknown_method',
-  'invalid_args',
-  'unauthorized',
-  'not_found',
-  'no_project',
-  'not_a_project',
-  'newer_schema',
-  'conflict',
-  'precondition',
-]);
-
 export interface ApiErrorShape {
   code: ApiErrorCode;
   message: string;
@@ -72,7 +61,7 @@ export class ApiError extends Error {
   }
 
   get isCallerError(): boolean {
-    return CALLER_ERRORS.has(this.code);
+    return this.code !== 'cancelled' && CODES[this.code] < 500;
   }
 
   toJSON(): ApiErrorShape {
@@ -84,7 +73,7 @@ export class ApiError extends Error {
   static from(err: unknown): ApiError {
     if (err instanceof ApiError) return err;
     if (isApiErrorShape(err)) {
-      const mapped = ALL_CODES.has(err.code) ? err.code : (FOREIGN_CODES[err.code] ?? 'internal');
+      const mapped = isApiErrorCode(err.code) ? err.code : (FOREIGN_CODES[err.code] ?? 'internal');
       return new ApiError(mapped, err.message, err.details);
     }
     const message = err instanceof Error ? err.message : String(err);
@@ -101,26 +90,10 @@ export function isApiErrorShape(value: unknown): value is ApiErrorShape {
   );
 }
 
+export function isApiErrorCode(code: string): code is ApiErrorCode {
+  return Object.prototype.hasOwnProperty.call(CODES, code);
+}
+
 export function httpStatusFor(code: ApiErrorCode): number {
-  switch (code) {
-    case 'unauthorized':
-      return 401;
-    case 'unknown_method':
-    case 'not_found':
-      return 404;
-    case 'conflict':
-    case 'newer_schema':
-      return 409;
-    case 'invalid_args':
-    case 'not_a_project':
-    case 'no_project':
-    case 'precondition':
-      return 400;
-    case 'cancelled':
-      return 499;
-    case 'unavailable':
-      return 503;
-    case 'internal':
-      return 500;
-  }
+  return CODES[code];
 }
