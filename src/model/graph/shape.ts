@@ -92,22 +92,25 @@ function reshapePlan(ctx: InferCtx | BuildCtx): ReshapePlan {
   };
 }
 
-const reshape: OpImpl = {
-  infer(ctx): InferResult {
-    const plan = reshapePlan(ctx);
-    const x = required(ctx, 0);
-    const out: ValueShape = x.const
-      ? { ...plan.out, const: constData(plan.out.shape, x.const.values) }
-      : plan.out;
-    return plan.batchLimit ? { outputs: [out], batchLimit: plan.batchLimit } : { outputs: [out] };
-  },
-  build(ctx): Built {
-    const { tf } = ctx;
-    const xDesc = required(ctx, 0);
-    const { runtime } = reshapePlan(ctx);
-    return { layouts: ['plain'], run: ([x]) => [tf.reshape(toPlain(tf, x!, xDesc), runtime)] };
-  },
-};
+/** Reshape and Flatten differ only in how they plan the new shape. */
+function reshapeOp(plan: (ctx: InferCtx | BuildCtx) => ReshapePlan): OpImpl {
+  return {
+    infer(ctx): InferResult {
+      const p = plan(ctx);
+      const x = required(ctx, 0);
+      const out: ValueShape = x.const ? { ...p.out, const: constData(p.out.shape, x.const.values) } : p.out;
+      return p.batchLimit ? { outputs: [out], batchLimit: p.batchLimit } : { outputs: [out] };
+    },
+    build(ctx): Built {
+      const { tf } = ctx;
+      const xDesc = required(ctx, 0);
+      const { runtime } = plan(ctx);
+      return { layouts: ['plain'], run: ([x]) => [tf.reshape(toPlain(tf, x!, xDesc), runtime)] };
+    },
+  };
+}
+
+const reshape = reshapeOp(reshapePlan);
 
 function flattenPlan(ctx: InferCtx | BuildCtx): ReshapePlan {
   const x = required(ctx, 0);
@@ -126,22 +129,7 @@ function flattenPlan(ctx: InferCtx | BuildCtx): ReshapePlan {
   };
 }
 
-const flatten: OpImpl = {
-  infer(ctx): InferResult {
-    const plan = flattenPlan(ctx);
-    const x = required(ctx, 0);
-    const out: ValueShape = x.const
-      ? { ...plan.out, const: constData(plan.out.shape, x.const.values) }
-      : plan.out;
-    return plan.batchLimit ? { outputs: [out], batchLimit: plan.batchLimit } : { outputs: [out] };
-  },
-  build(ctx): Built {
-    const { tf } = ctx;
-    const xDesc = required(ctx, 0);
-    const { runtime } = flattenPlan(ctx);
-    return { layouts: ['plain'], run: ([x]) => [tf.reshape(toPlain(tf, x!, xDesc), runtime)] };
-  },
-};
+const flatten = reshapeOp(flattenPlan);
 
 function concatAxis(ctx: InferCtx | BuildCtx): number {
   const rank = required(ctx, 0).shape.length;
