@@ -202,20 +202,34 @@ export async function checkTfjs(
         input.dispose();
       }
     };
-    if (images.length === 0) {
-      const probs = await run([probeImage(opts.numClasses)]);
-      if (!probs.every(Number.isFinite)) cmp.finite = false;
-    }
-    for (let at = 0; at < images.length; at += BATCH) {
-      hooks.signal?.throwIfAborted();
-      const batch = images.slice(at, at + BATCH);
-      cmp.add(await run(batch), batch);
-      for (let i = 0; i < batch.length; i++) hooks.progress?.();
-    }
+    await compareAll(run, images, opts.numClasses, cmp, hooks);
   } finally {
     model.dispose();
   }
   return cmp.result('tfjs', opts.quantized, `tfjs-${backend}`, performance.now() - start);
+}
+
+/**
+ * Runs every check image through `run` in batches and compares; with no images, one probe image
+ * at least proves the model loads and gives finite probabilities.
+ */
+async function compareAll(
+  run: (batch: CheckImage[]) => Promise<Float32Array>,
+  images: CheckImage[],
+  numClasses: number,
+  cmp: Comparison,
+  hooks: CheckHooks,
+): Promise<void> {
+  if (images.length === 0) {
+    const probs = await run([probeImage(numClasses)]);
+    if (!probs.every(Number.isFinite)) cmp.finite = false;
+  }
+  for (let at = 0; at < images.length; at += BATCH) {
+    hooks.signal?.throwIfAborted();
+    const batch = images.slice(at, at + BATCH);
+    cmp.add(await run(batch), batch);
+    for (let i = 0; i < batch.length; i++) hooks.progress?.();
+  }
 }
 
 export async function checkOnnx(
@@ -244,16 +258,7 @@ export async function checkOnnx(
       const result = await session.run({ [inputName]: new ort.Tensor('float32', x, dims) });
       return result[outputName]?.data as Float32Array;
     };
-    if (images.length === 0) {
-      const probs = await run([probeImage(opts.numClasses)]);
-      if (!probs.every(Number.isFinite)) cmp.finite = false;
-    }
-    for (let at = 0; at < images.length; at += BATCH) {
-      hooks.signal?.throwIfAborted();
-      const batch = images.slice(at, at + BATCH);
-      cmp.add(await run(batch), batch);
-      for (let i = 0; i < batch.length; i++) hooks.progress?.();
-    }
+    await compareAll(run, images, opts.numClasses, cmp, hooks);
   } finally {
     await session.release();
   }
