@@ -44,26 +44,30 @@ export function findImageByHash(
   ).get(hash);
 }
 
+/** The file's facts in the column order of the statements below (named, so the two agree). */
+function factParams(row: ImageFileRow, scanId: number): Record<string, string | number | null> {
+  return {
+    path: row.path,
+    name: row.name,
+    hash: row.hash,
+    bytes: row.bytes,
+    mtime: row.mtimeMs,
+    width: row.width,
+    height: row.height,
+    format: row.format,
+    status: row.status,
+    error: row.error,
+    split: row.split,
+    scan: scanId,
+  };
+}
+
 export function insertImage(db: Database, row: ImageFileRow, scanId: number): number {
   const info = stmt(
     db,
     `INSERT INTO images (path, name, hash, bytes, mtime_ms, width, height, format, status, error, split, added_at, scan_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    row.path,
-    row.name,
-    row.hash,
-    row.bytes,
-    row.mtimeMs,
-    row.width,
-    row.height,
-    row.format,
-    row.status,
-    row.error,
-    row.split,
-    nowIso(),
-    scanId,
-  );
+     VALUES (@path, @name, @hash, @bytes, @mtime, @width, @height, @format, @status, @error, @split, @added, @scan)`,
+  ).run({ ...factParams(row, scanId), added: nowIso() });
   return Number(info.lastInsertRowid);
 }
 
@@ -71,23 +75,10 @@ export function insertImage(db: Database, row: ImageFileRow, scanId: number): nu
 export function updateImage(db: Database, id: number, row: ImageFileRow, scanId: number): void {
   stmt(
     db,
-    `UPDATE images SET path = ?, name = ?, hash = ?, bytes = ?, mtime_ms = ?, width = ?, height = ?, format = ?,
-       status = ?, error = ?, split = ?, scan_id = ? WHERE id = ?`,
-  ).run(
-    row.path,
-    row.name,
-    row.hash,
-    row.bytes,
-    row.mtimeMs,
-    row.width,
-    row.height,
-    row.format,
-    row.status,
-    row.error,
-    row.split,
-    scanId,
-    id,
-  );
+    `UPDATE images SET path = @path, name = @name, hash = @hash, bytes = @bytes, mtime_ms = @mtime, width = @width,
+       height = @height, format = @format, status = @status, error = @error, split = @split, scan_id = @scan
+     WHERE id = @id`,
+  ).run({ ...factParams(row, scanId), id });
 }
 
 export function markSeen(db: Database, id: number, scanId: number): void {
