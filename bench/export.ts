@@ -12,7 +12,7 @@ import { exportModel } from '../src/export/export-model.ts';
 import { useBestBackend } from '../src/model/tfjs-runtime.ts';
 import { writeGoogLeNet } from '../test/fixtures/googlenet.ts';
 import {
-  headProbabilities,
+  fixtureExportInput,
   makeImages,
   randomHead,
   referenceFeatures,
@@ -64,29 +64,15 @@ export async function benchExport(opts: { images?: number } = {}): Promise<Expor
     let phaseStart = performance.now();
     const start = performance.now();
     const report = await exportModel(
-      {
+      fixtureExportInput({
         modelBytes,
         modelSha256: fixture.sha256,
         head,
-        labels: ['a', 'b', 'c'],
-        formats: ['tfjs', 'onnx'],
-        quantize: 'none',
-        preprocessing: true,
+        images,
+        features,
         out: join(dir, 'export'),
-        force: false,
-        metadata: {
-          runId: 1,
-          settings: {},
-          validation: null,
-          classCounts: [],
-          appVersion: 'bench',
-          cropMode: 'center',
-        },
-        checkImages: images.map((path, i) => ({
-          path,
-          expected: headProbabilities(features[i] as Float32Array, head),
-        })),
-      },
+        appVersion: 'bench',
+      }),
       {
         progress: (_done, _total, p) => {
           if (p === phase) return;

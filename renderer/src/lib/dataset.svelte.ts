@@ -11,6 +11,7 @@ import type { Api } from './api.ts';
 import type { Notices } from './notices.svelte.ts';
 import { dependsOnLabels, sameFilter, toImageFilter, type GridFilter } from './filters.ts';
 import type { IndexSet } from './grid/index-set.ts';
+import type { GridCommand } from './grid/keyboard.ts';
 import { patchRows, rowAt, withPage, type Pages } from './grid/page-cache.ts';
 import {
   advance,
@@ -326,6 +327,38 @@ export class DatasetState {
 
   selectNone(): void {
     this.#selection = emptySelection;
+  }
+
+  /**
+   * Runs a keyboard command. In the viewer (one image at a time) every arrow steps to the
+   * previous or next image and only labeling, moving and undo apply. Returns whether it applied.
+   */
+  command(cmd: GridCommand, where: 'grid' | 'viewer' = 'grid'): boolean {
+    switch (cmd.type) {
+      case 'label':
+      case 'clear':
+        void this.label(cmd.type === 'label' ? cmd.classId : null, { advance: true });
+        return true;
+      case 'move':
+        if (where === 'grid') this.move(cmd.dir, cmd.extend);
+        else this.move(cmd.dir === 'up' ? 'left' : cmd.dir === 'down' ? 'right' : cmd.dir);
+        return true;
+      case 'undo':
+        void this.undo();
+        return true;
+      case 'redo':
+        void this.redo();
+        return true;
+      case 'open':
+        if (where === 'grid') this.openViewer();
+        return where === 'grid';
+      case 'close':
+        if (where === 'grid') this.selectNone();
+        return where === 'grid';
+      case 'selectAll':
+        if (where === 'grid') this.selectAll();
+        return where === 'grid';
+    }
   }
 
   move(dir: Direction, extend = false): void {

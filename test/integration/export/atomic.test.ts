@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { ApiError } from '../../../src/api/errors.ts';
 import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-import { headProbabilities, makeImages, randomHead, referenceFeatures, tinyClassifier } from './helpers.ts';
+import { fixtureExportInput, makeImages, randomHead, referenceFeatures, tinyClassifier } from './helpers.ts';
 
 async function setup(t: { after(fn: () => void): void }) {
   const dir = tempDir(t, 'incept-atomic-');
@@ -22,27 +22,15 @@ async function setup(t: { after(fn: () => void): void }) {
   const parent = join(dir, 'exports');
   await mkdir(parent);
   const input = (overrides: Partial<ExportInput> = {}): ExportInput => ({
-    modelBytes: tiny.bytes,
-    modelSha256: '0'.repeat(64),
-    head,
-    labels: ['a', 'b', 'c'],
-    formats: ['tfjs', 'onnx'],
-    quantize: 'none',
-    preprocessing: true,
-    out: join(parent, 'model'),
-    force: false,
-    metadata: {
-      runId: 1,
-      settings: {},
-      validation: null,
-      classCounts: [],
+    ...fixtureExportInput({
+      modelBytes: tiny.bytes,
+      modelSha256: '0'.repeat(64),
+      head,
+      images,
+      features,
+      out: join(parent, 'model'),
       appVersion: 'test',
-      cropMode: 'center',
-    },
-    checkImages: images.map((path, i) => ({
-      path,
-      expected: headProbabilities(features[i] as Float32Array, head),
-    })),
+    }),
     ...overrides,
   });
   return { parent, out: join(parent, 'model'), input };

@@ -27,6 +27,7 @@ import {
 } from '../../../src/model/onnx/write.ts';
 import { decodeModel } from '../../../src/model/onnx/read.ts';
 import { seededRandom } from '../../fixtures/googlenet.ts';
+import type { ExportInput } from '../../../src/export/export-model.ts';
 
 export interface Head {
   weights: Float32Array;
@@ -272,6 +273,44 @@ export function headProbabilities(feature: Float32Array, head: Head): Float32Arr
   const e = logits.map((l) => Math.exp(l - max));
   const sum = e.reduce((a, b) => a + b, 0);
   return Float32Array.from(e, (v) => v / sum);
+}
+
+/**
+ * A complete export request for a generated model and head (3 classes "a", "b", "c"): every
+ * check image's expected probabilities come from its reference feature through the head.
+ */
+export function fixtureExportInput(opts: {
+  modelBytes: Uint8Array;
+  modelSha256: string;
+  head: Head;
+  images: string[];
+  features: Float32Array[];
+  out: string;
+  appVersion: string;
+}): ExportInput {
+  return {
+    modelBytes: opts.modelBytes,
+    modelSha256: opts.modelSha256,
+    head: opts.head,
+    labels: ['a', 'b', 'c'],
+    formats: ['tfjs', 'onnx'],
+    quantize: 'none',
+    preprocessing: true,
+    out: opts.out,
+    force: false,
+    metadata: {
+      runId: 1,
+      settings: {},
+      validation: null,
+      classCounts: [],
+      appVersion: opts.appVersion,
+      cropMode: 'center',
+    },
+    checkImages: opts.images.map((path, i) => ({
+      path,
+      expected: headProbabilities(opts.features[i] as Float32Array, opts.head),
+    })),
+  };
 }
 
 /** Sharp-drawn images of different sizes, aspect ratios and formats (PNG with alpha, JPEG). */
