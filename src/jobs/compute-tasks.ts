@@ -129,6 +129,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     const dim = engine.featureSize;
     const phase = `computing features (${engine.label})`;
     const failures: string[] = [];
+    const failedHashes = new Set<string>();
     let done = 0;
     let computed = 0;
     let augmented = 0;
@@ -156,6 +157,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
         for (const { index, error } of batch.errors) {
           fail.run(input.modelId, base[index]!.hash, error.message);
           failures.push(`${base[index]!.path}: ${error.message}`);
+          failedHashes.add(base[index]!.hash);
         }
       })();
       computed += batch.indices.length;
@@ -164,8 +166,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     }
 
     // Pass 2: augmented views (mirror, corner crops) of training images, one image at a time.
-    const failed = new Set(failures.map((f) => f.slice(0, f.indexOf(': '))));
-    for (const w of work.filter((x) => x.augment && !failed.has(x.path))) {
+    for (const w of work.filter((x) => x.augment && !failedHashes.has(x.hash))) {
       hooks.signal.throwIfAborted();
       let views: Uint8Array[];
       try {
