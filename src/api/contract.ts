@@ -348,6 +348,8 @@ export interface RunComparison {
 export interface PredictionRow {
   imageId: number;
   path: string;
+  /** The image's content hash (part of its picture's address). */
+  hash: string | null;
   classId: number | null;
   predictedClassId: number;
   probability: number;

@@ -13,21 +13,38 @@ export type ImageVariant = 'thumb' | 'full';
 
 export interface ImageRequest {
   id: number;
+  /** The content hash the address names; null for a bare `<id>/<variant>`. */
+  hash: string | null;
   variant: ImageVariant;
 }
 
 /**
- * Parses `<image-id>/<variant>`. Only a decimal id and a known variant pass: `..`, absolute
- * paths, encoded separators and anything else are refused before the database is touched.
+ * Parses `<image-id>/<sha256>/<variant>` (or the bare `<image-id>/<variant>`). Only a decimal
+ * id, 64 lowercase hex digits and a known variant pass: `..`, absolute paths, encoded
+ * separators and anything else are refused before the database is touched.
  */
 export function parseImageRequest(rest: string): ImageRequest {
-  const m = /^([1-9][0-9]{0,15})\/(thumb|full)$/.exec(rest);
+  const m = /^([1-9][0-9]{0,15})\/(?:([0-9a-f]{64})\/)?(thumb|full)$/.exec(rest);
   if (!m)
     throw new ApiError(
       'invalid_args',
-      `Not an image address: ${JSON.stringify(rest)} (expected <id>/thumb or <id>/full).`,
+      `Not an image address: ${JSON.stringify(rest)} (expected <id>/<sha256>/thumb or /full).`,
     );
-  return { id: Number(m[1]), variant: m[2] as ImageVariant };
+  return { id: Number(m[1]), hash: m[2] ?? null, variant: m[3] as ImageVariant };
+}
+
+/**
+ * An address that names the content hash always means the same bytes, whatever project is
+ * open, so the browser may keep it; a bare id means different pictures in different projects
+ * (or after a file changed) and is never cached.
+ */
+export function imageCacheControl(rest: string): string {
+  return parseImageRequest(rest).hash === null ? 'no-store' : 'private, max-age=31536000, immutable';
+}
+
+/** The path part of an image address (`/img/<this>`, `incept-img://<this>`). */
+export function imageAddress(id: number, hash: string, variant: ImageVariant): string {
+  return `${id}/${hash}/${variant}`;
 }
 
 interface RequestRow {
@@ -54,6 +71,12 @@ export async function resolveImageRequest(
     'SELECT path, hash, format, status, error FROM images WHERE id = ?',
   ).get(req.id);
   if (!row) throw new ApiError('not_found', `No image with id ${req.id} in this project.`);
+  if (req.hash !== null && row.hash !== null && row.hash !== req.hash)
+    throw new ApiError(
+      'not_found',
+      `Image ${req.id} of this project has other content than the page asked for ` +
+        '(another project is open, or the file changed). Reload the page.',
+    );
   if (row.status === 'missing')
     throw new ApiError(
       'not_found',
