@@ -91,7 +91,11 @@ async function firstThumbColor(page: Page): Promise<[number, number, number]> {
   });
 }
 
-function assertNear(actual: [number, number, number], expected: [number, number, number], what: string): void {
+function assertNear(
+  actual: [number, number, number],
+  expected: [number, number, number],
+  what: string,
+): void {
   assert.ok(
     actual.every((v, i) => Math.abs(v - expected[i]!) < 24),
     `${what}: expected about ${expected.join(',')}, saw ${actual.join(',')}`,
@@ -129,4 +133,70 @@ test("a second project in the same browser shows its own pictures, not the first
   assert.deepEqual(s.problems, []);
 });
 
-export { cell };
+test('classes from folders come in natural order, every one has its own key, Backspace clears', async (t) => {
+  const s = await openStudio(t);
+  if (!s) return;
+  const { dir, page } = s;
+  const names = ['7', '10', '1', '4', '0', '11', '6', '2', '9', '5', '8', '3'];
+  for (const [i, name] of names.entries()) {
+    mkdirSync(join(dir, 'digits', name), { recursive: true });
+    writeFileSync(join(dir, 'digits', name, 'a.png'), await solidPng([20 * i, 100, 50], i));
+  }
+  await writeSolidFolder(join(dir, 'new'), [200, 200, 40], 2);
+  await createProject(page, join(dir, 'digits.incept'));
+  await importFolder(page, join(dir, 'digits'), true);
+  await importFolder(page, join(dir, 'new'), false);
+
+  const rows = page.getByTestId('class-list').locator('li.class-row');
+  await rows.nth(11).waitFor();
+  const shown: [string, string][] = [];
+  for (let i = 0; i < 12; i++) {
+    const row = rows.nth(i);
+    shown.push([
+      (await row.locator('.filter-name').textContent())!.trim(),
+      ((await row.locator('kbd.hotkey').textContent({ timeout: 2000 })) ?? '').trim(),
+    ]);
+  }
+  assert.deepEqual(shown, [
+    ['0', '1'],
+    ['1', '2'],
+    ['2', '3'],
+    ['3', '4'],
+    ['4', '5'],
+    ['5', '6'],
+    ['6', '7'],
+    ['7', '8'],
+    ['8', '9'],
+    ['9', 'q'],
+    ['10', 'w'],
+    ['11', 'e'],
+  ]);
+  await screenshot(page, 'newcomer-class-keys');
+
+  // Each key labels its own class, in the grid and in the viewer; 0 is no "clear" any more.
+  await page.getByTestId('filter-unlabeled').click();
+  await page.getByTestId('grid-total').getByText('2 images').waitFor();
+  await cell(page, 0).click();
+  await page.keyboard.press('4');
+  await cell(page, 0).getByTestId('label-chip').getByText('3', { exact: true }).waitFor();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('0');
+  await cell(page, 0).getByTestId('label-chip').getByText('3', { exact: true }).waitFor();
+  await page.keyboard.press('Backspace');
+  await cell(page, 0).getByText('unlabeled').waitFor();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Enter');
+  const viewer = page.getByTestId('viewer');
+  await viewer.waitFor();
+  await viewer.getByRole('button', { name: 'w 10', exact: true }).waitFor();
+  await page.keyboard.press('w');
+  await viewer.getByText('2 of 2').waitFor();
+  await page.keyboard.press('ArrowLeft');
+  await viewer.getByTestId('viewer-label').getByText('10', { exact: true }).waitFor();
+  await screenshot(page, 'newcomer-viewer-keys');
+  await page.keyboard.press('Delete');
+  await page.keyboard.press('ArrowLeft');
+  await viewer.getByText('1 of 2').waitFor();
+  await viewer.getByTestId('viewer-label').getByText('unlabeled').waitFor();
+  assert.deepEqual(s.problems, []);
+});

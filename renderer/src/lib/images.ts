@@ -9,7 +9,10 @@ export type ImageVariant = 'thumb' | 'full';
  * picture is never shown for another project's image with the same id, nor for a changed file.
  * The one place that decides, so no component builds image URLs itself.
  */
-export function imageUrl(image: { id: number; hash: string | null }, variant: ImageVariant = 'thumb'): string {
+export function imageUrl(
+  image: { id: number; hash: string | null },
+  variant: ImageVariant = 'thumb',
+): string {
   // An image without a hash could not be read: the bare address is never cached.
   const rest = image.hash ? `${image.id}/${image.hash}/${variant}` : `${image.id}/${variant}`;
   if (typeof window !== 'undefined' && window.incept) {
