@@ -219,6 +219,8 @@ export interface JobProgress {
   kind: JobKind;
   /** What the job is doing now, in words ("hashing", "epoch 3 of 40"). */
   phase: string;
+  /** What `done` and `total` count in this phase ("files", "images", "epochs", "bytes"); null: nothing to count. */
+  unit: string | null;
   done: number;
   total: number | null;
   /** Items per second over the recent window. */

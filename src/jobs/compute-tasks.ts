@@ -20,6 +20,7 @@ import {
   type TrainTaskInput,
   type TrainTaskOutput,
 } from '../train/train-task.ts';
+import { predictNewImages } from '../train/predict-new.ts';
 import { headProbabilities } from './head-math.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
 
@@ -31,6 +32,7 @@ export interface TaskHooks {
     done: number;
     total: number | null;
     phase?: string;
+    unit?: string | null;
     counters?: Record<string, number>;
   }): void;
 }
@@ -56,6 +58,8 @@ export interface FeaturesTaskOutput {
   engineLabel: string;
   seconds: number;
   failures: string[];
+  /** Images the current run predicted for the first time (new since it was trained). */
+  predicted: number;
 }
 
 export interface PredictTaskInput {
@@ -192,7 +196,15 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       if (!w.base) done++;
       report();
     }
+    hooks.progress({
+      done: 0,
+      total: null,
+      phase: 'predicting new images with the current model',
+      unit: null,
+    });
+    const predicted = await predictNewImages(project, input.modelId, hooks.signal);
     return {
+      predicted,
       computed,
       augmented,
       failed: failures.length,

@@ -138,7 +138,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
       );
     }
 
-    hooks.progress({ done: 0, total: settings.epochs, phase: 'training' });
+    hooks.progress({ done: 0, total: settings.epochs, phase: 'training', unit: 'epochs' });
     const head = await trainHead(
       {
         featureDim: dim,
@@ -154,6 +154,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
             done: e.epoch,
             total: e.epochs,
             phase: `training: epoch ${e.epoch}`,
+            unit: 'epochs',
             counters: {
               epoch: e.epoch,
               loss: e.loss,
@@ -165,7 +166,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
       },
     );
 
-    hooks.progress({ done: 0, total: null, phase: 'measuring' });
+    hooks.progress({ done: 0, total: null, phase: 'measuring', unit: null });
     const measure = async (set: { x: Float32Array; y: Int32Array; ids: number[] }): Promise<SplitMetrics> => {
       const p = await predictHead(head, set.x, set.y.length, { signal: hooks.signal });
       return toSplitMetrics(evaluate(p.probs, classes.length, set.y, set.ids), classes, set.y.length);
@@ -173,13 +174,13 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
     const trainMetrics = await measure(train);
     const validationMetrics = validation ? await measure(validation) : null;
 
-    hooks.progress({ done: 0, total: null, phase: 'predicting every image' });
+    hooks.progress({ done: 0, total: null, phase: 'predicting every image', unit: null });
     const predictions = await predictAll(db, input.modelId, head, dim, hooks.signal);
 
-    hooks.progress({ done: 0, total: null, phase: 'looking for likely mislabeled images' });
+    hooks.progress({ done: 0, total: null, phase: 'looking for likely mislabeled images', unit: null });
     await addOutOfFold(predictions, samples, vectors, dim, classes.length, settings, hooks.signal);
 
-    hooks.progress({ done: 0, total: null, phase: 'looking for near-duplicates' });
+    hooks.progress({ done: 0, total: null, phase: 'looking for near-duplicates', unit: null });
     const dupRows = predictions.rows;
     const dup = await findNearDuplicates(predictions.x, dupRows.length, dim, {
       ids: dupRows.map((r) => r.imageId),

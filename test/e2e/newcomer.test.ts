@@ -11,6 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
 import { startServeProcess, type ServeProcess } from '../helpers/serve.ts';
 import { tempDir } from '../helpers/tmp.ts';
+import { CLASS_STYLES, shapeImage, writeClassTree } from '../fixtures/images.ts';
+import { writeGoogLeNet } from '../fixtures/googlenet.ts';
 import { cell, importFolder, thumbnailsPainted } from './studio-steps.ts';
 
 interface Studio {
@@ -198,5 +200,93 @@ test('classes from folders come in natural order, every one has its own key, Bac
   await page.keyboard.press('ArrowLeft');
   await viewer.getByText('1 of 2').waitFor();
   await viewer.getByTestId('viewer-label').getByText('unlabeled').waitFor();
+  assert.deepEqual(s.problems, []);
+});
+
+interface ObserverDoc {
+  document: { querySelector(s: string): { textContent: string | null } | null; body: unknown };
+  MutationObserver: new (cb: () => void) => { observe(target: unknown, opts: Record<string, boolean>): void };
+  __seen?: string[];
+}
+
+/** Records every text the status bar's jobs show, as they change (the page's own view). */
+async function recordJobTexts(page: Page): Promise<() => Promise<string[]>> {
+  await page.evaluate(() => {
+    const g = globalThis as unknown as ObserverDoc;
+    g.__seen = [];
+    // Inline and anonymous: the test's transpiler wraps named functions in a helper the page lacks.
+    new g.MutationObserver(() => {
+      const text = g.document.querySelector('[data-testid="status-bar"] .jobs')?.textContent ?? '';
+      const clean = text.replace(/\s+/g, ' ').trim();
+      if (clean && g.__seen![g.__seen!.length - 1] !== clean) g.__seen!.push(clean);
+    }).observe(g.document.body, { childList: true, subtree: true, characterData: true });
+  });
+  return () => page.evaluate(() => (globalThis as unknown as ObserverDoc).__seen ?? []);
+}
+
+async function importModel(page: Page, modelPath: string): Promise<void> {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const modelPanel = page.getByTestId('model-panel');
+  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
+  await modelPanel.getByRole('button', { name: 'Import model' }).click();
+  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+}
+
+test('one-click Train counts images then epochs, and new images get predictions without a retrain', async (t) => {
+  const s = await openStudio(t);
+  if (!s) return;
+  const { dir, page } = s;
+  await writeClassTree(join(dir, 'shapes'), { classes: 3, perClass: 6, size: 64, format: 'png', seed: 3 });
+  mkdirSync(join(dir, 'later'));
+  for (let i = 0; i < 5; i++)
+    writeFileSync(
+      join(dir, 'later', `n${i}.png`),
+      await shapeImage(CLASS_STYLES[i % 3]!, 7000 + i, 64, 'png'),
+    );
+  const modelPath = join(dir, 'googlenet.onnx');
+  await writeGoogLeNet(modelPath, { seed: 5 });
+
+  await createProject(page, join(dir, 'live.incept'));
+  await importFolder(page, join(dir, 'shapes'), true);
+  await importModel(page, modelPath);
+  const modelPanel = page.getByTestId('model-panel');
+  await modelPanel.getByText('Features: 0 of 18 images').waitFor();
+
+  const seen = await recordJobTexts(page);
+  await page.getByTestId('train-button').click();
+  await page.getByTestId('run-results').waitFor({ timeout: 60_000 });
+  // The panel follows the job: Train computed every feature, and the panel says so at once.
+  await modelPanel.getByText('Features: 18 of 18 images').waitFor({ timeout: 5000 });
+  await modelPanel.getByText('all done').waitFor();
+  const texts = await seen();
+  assert.ok(
+    texts.some((x) => /computing features.*images/.test(x)),
+    texts.join('\n'),
+  );
+  for (const x of texts) {
+    assert.doesNotMatch(x, /computing features.*epochs/, 'features are counted in images');
+    assert.doesNotMatch(x, /(mislabeled|near-duplicates|measuring|predicting).*\d+ (epochs|images)/, x);
+  }
+  await screenshot(page, 'newcomer-after-train');
+
+  // New images: features and the current run's predictions arrive by themselves, as a job.
+  await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+  const more = await recordJobTexts(page);
+  await importFolder(page, join(dir, 'later'), false);
+  await page
+    .getByRole('navigation', { name: 'Project views' })
+    .getByRole('button', { name: 'Suggestions' })
+    .click();
+  await page.getByText('Queue (5 unlabeled', { exact: false }).waitFor({ timeout: 60_000 });
+  await page.getByTestId('suggestion-list').locator('li').nth(4).waitFor();
+  assert.ok(
+    (await more()).some((x) => /Features (computing|predicting)/.test(x)),
+    'the background job showed in the status bar',
+  );
+  await screenshot(page, 'newcomer-suggestions-without-retrain');
+  await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+  await page.getByTestId('filter-unlabeled').click();
+  await cell(page, 0).getByTestId('prediction-badge').waitFor();
+  assert.equal(await page.getByTestId('run-history').count(), 0);
   assert.deepEqual(s.problems, []);
 });
