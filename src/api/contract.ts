@@ -110,6 +110,11 @@ export interface ImageRow {
   addedAt: string;
   /** The current run's top class for the image, when there is a current run. */
   prediction: { classId: number; probability: number } | null;
+  /**
+   * For a labeled image: the class a model trained without it gives it, and how sure (what
+   * "likely mislabeled" judges); null when the current run made no such prediction.
+   */
+  outOfFold: { classId: number; probability: number } | null;
 }
 
 export interface ImagePage {

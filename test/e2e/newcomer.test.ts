@@ -290,3 +290,44 @@ test('one-click Train counts images then epochs, and new images get predictions 
   assert.equal(await page.getByTestId('run-history').count(), 0);
   assert.deepEqual(s.problems, []);
 });
+
+test('"Likely mislabeled" tiles show the given label, the held-out model\'s label and its probability', async (t) => {
+  const s = await openStudio(t);
+  if (!s) return;
+  const { dir, page } = s;
+  const root = join(dir, 'shapes');
+  await writeClassTree(root, { classes: 3, perClass: 8, size: 64, format: 'png', seed: 4 });
+  // Three pictures of the first class filed under the second.
+  for (let i = 0; i < 3; i++)
+    writeFileSync(
+      join(root, CLASS_STYLES[1]!.name, `odd-${i}.png`),
+      await shapeImage(CLASS_STYLES[0]!, 8100 + i, 64, 'png'),
+    );
+  const modelPath = join(dir, 'googlenet.onnx');
+  await writeGoogLeNet(modelPath, { seed: 5 });
+  await createProject(page, join(dir, 'mislabeled.incept'));
+  await importFolder(page, root, true);
+  await importModel(page, modelPath);
+  await page.getByTestId('train-button').click();
+  await page.getByTestId('run-results').waitFor({ timeout: 60_000 });
+
+  await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+  await page.getByTestId('filter-mislabeled').click();
+  await page.getByTestId('grid-title').getByText('Likely mislabeled').waitFor();
+  await page.getByTestId('grid-rule').getByText('70 %').waitFor();
+  await cell(page, 0).waitFor();
+  await thumbnailsPainted(page, 1);
+  const total = Number(/^(\d+)/.exec((await page.getByTestId('grid-total').textContent())!)![1]);
+  assert.ok(total >= 1, 'the misfiled pictures are found');
+  for (let i = 0; i < total; i++) {
+    const tile = cell(page, i);
+    const label = (await tile.getByTestId('label-chip').textContent())!.trim();
+    const badge = (await tile.getByTestId('prediction-badge').textContent({ timeout: 3000 }))!.trim();
+    const m = /^→ (\S+)\s+(\d+)\s?%$/.exec(badge);
+    assert.ok(m, `tile ${i} shows the model's label and probability: "${badge}"`);
+    assert.notEqual(m[1], label, `tile ${i}: the model disagrees with the label`);
+    assert.ok(Number(m[2]) >= 70, `tile ${i}: ${badge} meets the 70 % rule`);
+  }
+  await screenshot(page, 'newcomer-mislabeled');
+  assert.deepEqual(s.problems, []);
+});
