@@ -331,3 +331,25 @@ test('"Likely mislabeled" tiles show the given label, the held-out model\'s labe
   await screenshot(page, 'newcomer-mislabeled');
   assert.deepEqual(s.problems, []);
 });
+
+test('a page whose token the restarted server no longer accepts says so at once', async (t) => {
+  const s = await openStudio(t);
+  if (!s) return;
+  const { dir, page, server } = s;
+  await page.getByTestId('connection').getByText('Connected').waitFor();
+  const port = new URL(server.url).port;
+  await server.stop();
+  await page.getByTestId('connection').getByText('Reconnecting…').waitFor();
+  const again = await startServeProcess(['--port', port, '--new-token'], {
+    INCEPT_DATA_DIR: join(dir, 'data'),
+  });
+  t.after(() => again.stop());
+  assert.notEqual(again.token, server.token);
+  // No click: the page finds out by itself and names the way out.
+  await page.getByTestId('connection').getByText('open the new URL').waitFor({ timeout: 15_000 });
+  await page.getByText('Open the new URL that "incept serve" printed').waitFor();
+  await screenshot(page, 'newcomer-old-token');
+  // The new URL works in the same browser.
+  await page.goto(again.openUrl);
+  await page.getByTestId('connection').getByText('Connected').waitFor();
+});

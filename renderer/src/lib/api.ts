@@ -30,7 +30,8 @@ export class RemoteError extends Error {
   }
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `unauthorized`: the server answers, but not to this page's token (it restarted with a new one). */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized';
 
 export function createApi(): Api & { connection?: HttpApi['connection'] } {
   return window.incept ?? new HttpApi(location.origin, new URLSearchParams(location.search).get('token'));
@@ -107,10 +108,31 @@ export class HttpApi implements Api {
     };
     ws.onclose = () => {
       if (this.#socket !== ws) return;
-      this.connection.set('closed');
-      setTimeout(() => this.#connect(), this.#retryMs);
-      this.#retryMs = Math.min(5000, this.#retryMs * 2);
+      // A refused WebSocket looks the same whether the server is down or refuses the token:
+      // ask once over HTTP, so a stale token is named at once instead of "reconnecting" forever.
+      void this.#tokenRefused().then((refused) => {
+        if (this.#socket !== ws) return;
+        this.connection.set(refused ? 'unauthorized' : 'closed');
+        setTimeout(() => this.#connect(), this.#retryMs);
+        this.#retryMs = Math.min(5000, this.#retryMs * 2);
+      });
     };
+  }
+
+  async #tokenRefused(): Promise<boolean> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
+    try {
+      const res = await fetch(`${this.#base}/api/app.info`, {
+        method: 'POST',
+        headers,
+        body: '{}',
+        credentials: 'same-origin',
+      });
+      return res.status === 401;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -40,8 +40,16 @@ export class AppState {
     });
     let wasClosed = false;
     api.connection?.subscribe((state) => {
+      const was = this.#connection;
       this.#connection = state;
-      if (state === 'closed') wasClosed = true;
+      if (state === 'closed' || state === 'unauthorized') wasClosed = true;
+      if (state === 'unauthorized' && was !== 'unauthorized')
+        this.notices.push(
+          'error',
+          'The Incept server restarted with a new access token, so this page can no longer reach it. ' +
+            'Open the new URL that "incept serve" printed.',
+          'unauthorized',
+        );
       if (state === 'open' && wasClosed) {
         wasClosed = false;
         void this.#resync();
