@@ -193,6 +193,8 @@ export interface ImportResult {
   duplicateFiles: { path: string; duplicateOf: string }[];
   /** True when a list above was cut at 500 entries. */
   truncated: boolean;
+  /** Why no image was added (no image files, none readable, all known already); null when some were. */
+  noImagesReason: string | null;
 }
 
 export interface CsvImportResult {

@@ -29,6 +29,7 @@ import {
 } from '../store/image-writes.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { splitFor } from '../store/splits.ts';
+import { noImagesReason } from './import-summary.ts';
 import { describeFsError, inspectFile, type ImageFacts } from './inspect.ts';
 import { walkImages, type WalkEntry } from './walk.ts';
 
@@ -97,6 +98,7 @@ export async function scanFolders(
     skippedFiles: [],
     duplicateFiles: [],
     truncated: false,
+    noImagesReason: null,
   };
   const note = <T>(list: T[], item: T): void => {
     if (list.length < REPORT_LIMIT) list.push(item);
@@ -323,6 +325,7 @@ export async function scanFolders(
     // Also after a cancel or failure: the batches committed so far are in the project.
     opts.onCommit?.();
   }
+  result.noImagesReason = noImagesReason(result);
   return result;
 }
 

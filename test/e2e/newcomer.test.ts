@@ -353,3 +353,19 @@ test('a page whose token the restarted server no longer accepts says so at once'
   await page.goto(again.openUrl);
   await page.getByTestId('connection').getByText('Connected').waitFor();
 });
+
+test('an import that finds no images says so and why', async (t) => {
+  const s = await openStudio(t);
+  if (!s) return;
+  const { dir, page } = s;
+  mkdirSync(join(dir, 'notes'));
+  writeFileSync(join(dir, 'notes', 'readme.txt'), 'no pictures');
+  await createProject(page, join(dir, 'empty.incept'));
+  await page.getByRole('button', { name: 'Import images…' }).click();
+  const dialog = page.getByTestId('import-dialog');
+  await dialog.getByLabel('Folder', { exact: true }).fill(join(dir, 'notes'));
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await dialog.getByTestId('import-empty').getByText('holds no image files').waitFor({ timeout: 30_000 });
+  await screenshot(page, 'newcomer-empty-import');
+  assert.deepEqual(s.problems, []);
+});
