@@ -284,6 +284,8 @@ export interface ModelStatus {
   defaultSource: ModelSource;
   engine: string | null;
   features: { images: number; done: number; missing: number; failed: number };
+  /** Models already on this machine (imported or downloaded once, for any project), newest first. */
+  library: { sha256: string; name: string; source: 'download' | 'file'; bytes: number; addedAt: string }[];
 }
 
 /** The head's settings (src/train/settings.ts documents each), plus augmentation. */
@@ -646,6 +648,13 @@ export const methods = {
     z.object({ path: Path }).strict(),
     returns<ModelStatus>(),
     'Use a local .onnx file (for offline machines); it is checked and copied into the data folder.',
+  ),
+  'model.use': method(
+    z
+      .object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits') })
+      .strict(),
+    returns<ModelStatus>(),
+    'Use a model already on this machine (from ModelStatus.library): nothing is downloaded or copied.',
   ),
   'features.start': method(
     z

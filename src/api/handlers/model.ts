@@ -10,13 +10,24 @@ import { startModelDownload } from '../../model/download-job.ts';
 
 export function modelHandlers(
   core: Core,
-): Pick<Handlers, 'model.status' | 'model.download' | 'model.import'> {
+): Pick<Handlers, 'model.status' | 'model.download' | 'model.import' | 'model.use'> {
   return {
     'model.status': async () => modelStatus(core, core.requireProject()),
     'model.import': async ({ path }) => {
       const project = core.requireProject();
       const description = await core.models.importFile(path);
       useModel(project, description);
+      return modelStatus(core, project);
+    },
+    'model.use': async ({ sha256 }) => {
+      const project = core.requireProject();
+      const entry = core.models.entry(sha256);
+      if (!entry)
+        throw new ApiError(
+          'not_found',
+          `No model ${sha256.slice(0, 12)}… on this machine. Import the .onnx file or download the model.`,
+        );
+      useModel(project, core.models.describeSync(sha256, entry.name, entry.source));
       return modelStatus(core, project);
     },
     'model.download': ({ url, sha256, bytes }) => {
@@ -67,6 +78,7 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
     defaultSource: savedModelSource(core),
     engine: core.engineInUse ?? engines.find((e) => e.available)?.label ?? null,
     features: row ? featureCounts(project, row.id) : { images: 0, done: 0, missing: 0, failed: 0 },
+    library: core.models.list(),
   };
 }
 
