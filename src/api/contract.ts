@@ -466,16 +466,22 @@ export const methods = {
   'app.info': method(Empty, returns<AppInfo>(), 'Version, platform, engines and the open project.'),
 
   'project.create': method(
-    z.object({ path: Path }).strict(),
+    z.object({ path: Path, force: z.boolean().default(false) }).strict(),
     returns<ProjectInfo>(),
-    'Create a new project file (and open it). Refuses an existing file.',
+    'Create a new project file (and open it). Refuses an existing file. Like project.close, refuses ' +
+      'to stop running jobs without force: true.',
   ),
   'project.open': method(
-    z.object({ path: Path }).strict(),
+    z.object({ path: Path, force: z.boolean().default(false) }).strict(),
     returns<ProjectInfo>(),
-    'Open an existing project.',
+    'Open an existing project. Like project.close, refuses to stop running jobs without force: true.',
   ),
-  'project.close': method(Empty, returns<{ closed: boolean }>(), 'Close the open project, if any.'),
+  'project.close': method(
+    z.object({ force: z.boolean().default(false) }).strict(),
+    returns<{ closed: boolean }>(),
+    'Close the open project, if any. While jobs run (whoever started them) it refuses with a ' +
+      '"conflict" naming them, unless force: true, which cancels them.',
+  ),
   'project.recent': method(Empty, returns<RecentProject[]>(), 'Recently opened projects, newest first.'),
   'project.current': method(Empty, returns<ProjectInfo | null>(), 'The open project, or null.'),
 

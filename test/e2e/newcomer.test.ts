@@ -5,6 +5,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
@@ -317,4 +319,69 @@ test('an import that finds no images says so and why', async (t) => {
   await dialog.getByTestId('import-empty').getByText('holds no image files').waitFor({ timeout: 30_000 });
   await screenshot(page, 'newcomer-empty-import');
   assert.deepEqual(s.problems, []);
+});
+
+/** An HTTP server that sends a "model" a trickle at a time, so a download job keeps running. */
+async function trickleServer(t: TestContext): Promise<string> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(50_000_000) });
+    const timer = setInterval(() => res.write(Buffer.alloc(512)), 200);
+    res.on('close', () => clearInterval(timer));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/googlenet-7.onnx`;
+}
+
+test('two tabs show one project and its jobs; closing in one warns, naming the job started in the other', async (t) => {
+  const s = await openStudio(t);
+  if (!s) return;
+  const { dir, page, server, browser } = s;
+  const url = await trickleServer(t);
+  await createProject(page, join(dir, 'shared.incept'));
+  const other = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  const otherWatch = watchPage(other);
+  await other.goto(server.openUrl);
+  await other.getByTestId('project-screen').waitFor();
+
+  // Tab A starts a long download (through the API, with a source that never finishes).
+  const res = await fetch(new URL('/api/model.download', server.url), {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ url }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  await page.getByTestId('job-model-download').waitFor();
+  await other.getByTestId('job-model-download').waitFor();
+
+  // Tab B closes the project: it is asked first, with the job named; keeping it changes nothing.
+  await other.getByRole('button', { name: 'Close project' }).click();
+  const confirm = other.getByTestId('switch-confirm');
+  await confirm.getByTestId('switch-message').getByText('Closing the project stops Model download').waitFor();
+  await screenshot(other, 'newcomer-close-warning');
+  await confirm.getByRole('button', { name: 'Keep working' }).click();
+  await confirm.waitFor({ state: 'detached' });
+  await page.getByTestId('job-model-download').getByRole('button', { name: 'Cancel' }).waitFor();
+  await other.getByTestId('project-screen').waitFor();
+
+  // The backend refuses as well, for a client that has not heard of the job.
+  const refused = await fetch(new URL('/api/project.close', server.url), {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  assert.equal(refused.status, 409);
+  assert.match(((await refused.json()) as { error: { message: string } }).error.message, /model download/);
+
+  // Going on stops it for everyone, and both tabs show the start screen.
+  await other.getByRole('button', { name: 'Close project' }).click();
+  await confirm.getByRole('button', { name: 'Stop it and go on' }).click();
+  await other.getByRole('button', { name: 'Create project' }).waitFor();
+  await page.getByRole('button', { name: 'Create project' }).waitFor();
+  await page.getByText('Model download cancelled.', { exact: true }).waitFor();
+  assert.deepEqual(s.problems, []);
+  assert.deepEqual(otherWatch.problems, []);
 });

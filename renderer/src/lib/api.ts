@@ -23,10 +23,13 @@ declare global {
 /** An error from the backend, with its stable code and readable message. */
 export class RemoteError extends Error {
   readonly code: string;
+  /** What the backend attached (e.g. the running jobs a project switch would stop). */
+  readonly details: unknown;
   constructor(shape: ApiErrorShape) {
     super(shape.message);
     this.name = 'RemoteError';
     this.code = shape.code;
+    this.details = shape.details;
   }
 }
 

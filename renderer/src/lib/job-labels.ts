@@ -27,7 +27,7 @@ export function describeProgress(p: JobProgress): string {
       ? `${fmt(p.done)} / ${fmt(p.total)}${bytes ? '' : ` ${unit}`}`
       : `${fmt(p.done)}${bytes ? '' : ` ${unit}`}`,
   );
-  const rate = bytes ? (p.rate > 0 ? `${formatBytes(p.rate)}/s` : '') : formatRate(p.rate, unit);
+  const rate = bytes ? (p.rate > 0 ? `${formatBytes(Math.round(p.rate))}/s` : '') : formatRate(p.rate, unit);
   if (rate) parts.push(rate);
   const eta = formatEta(p.etaSeconds);
   if (eta) parts.push(`${eta} left`);
