@@ -385,3 +385,48 @@ test('two tabs show one project and its jobs; closing in one warns, naming the j
   assert.deepEqual(s.problems, []);
   assert.deepEqual(otherWatch.problems, []);
 });
+
+test('classes: drag to reorder, sort by name, merge two', async (t) => {
+  const s = await openStudio(t);
+  if (!s) return;
+  const { dir, page } = s;
+  await writeSolidFolder(join(dir, 'fruit', 'Mango'), [240, 170, 40], 2);
+  await writeSolidFolder(join(dir, 'fruit', 'apple'), [200, 30, 30], 1);
+  await createProject(page, join(dir, 'fruit.incept'));
+  await importFolder(page, join(dir, 'fruit'), true);
+  await page.getByLabel('New class name').fill('zebra');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  const list = page.getByTestId('class-list');
+  const order = async (): Promise<string[]> =>
+    (await list.locator('li.class-row .filter-name').allTextContents()).map((x) => x.trim());
+  await list.getByTestId('class-zebra').waitFor();
+  assert.deepEqual(await order(), ['apple', 'Mango', 'zebra']);
+
+  await list.getByTestId('class-zebra').dragTo(list.getByTestId('class-apple'));
+  await page.waitForFunction(
+    () =>
+      (
+        globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }
+      ).document
+        .querySelector('[data-testid="class-list"] li.class-row .filter-name')
+        ?.textContent.trim() === 'zebra',
+  );
+  assert.deepEqual(await order(), ['zebra', 'apple', 'Mango']);
+  await page.reload();
+  await list.getByTestId('class-zebra').waitFor();
+  assert.deepEqual(await order(), ['zebra', 'apple', 'Mango'], 'the order is saved');
+  s.problems.splice(0);
+
+  await page.getByRole('button', { name: 'Sort A–Z' }).click();
+  await page.getByRole('button', { name: 'Sort A–Z' }).and(page.locator(':disabled')).waitFor();
+  assert.deepEqual(await order(), ['apple', 'Mango', 'zebra']);
+  await screenshot(page, 'newcomer-classes-sorted');
+
+  await list.getByRole('button', { name: 'Edit Mango' }).click();
+  await list.getByLabel('Merge into').selectOption({ label: 'apple' });
+  await list.getByRole('button', { name: 'Merge', exact: true }).click();
+  await list.getByTestId('class-Mango').waitFor({ state: 'detached' });
+  await list.getByTestId('class-apple').locator('.count').getByText('3').waitFor();
+  assert.deepEqual(await order(), ['apple', 'zebra']);
+  assert.deepEqual(s.problems, []);
+});
