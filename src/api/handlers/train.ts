@@ -219,7 +219,7 @@ async function extractFeatures(
         done: p.done,
         total: p.total,
         phase: p.phase ?? 'computing features',
-        unit: p.unit ?? 'images',
+        unit: p.unit === undefined ? 'images' : p.unit,
         counters: p.counters ?? {},
       }),
   });
