@@ -67,6 +67,7 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
   const row = adoptLibraryDefault(core, project);
   const ready = row !== null && core.models.has(row.description.sha256);
   const engines = await engineStatuses();
+  const library = core.models.list();
   return {
     ready,
     model: row?.description ?? null,
@@ -74,11 +75,13 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
       ? null
       : row
         ? `The model file ${row.description.name} is no longer in ${core.models.dir}. Download the model again, or import the .onnx file.`
-        : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
+        : library.length > 0
+          ? 'No model in this project yet. Use one already on this machine, download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file.'
+          : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
     defaultSource: savedModelSource(core),
     engine: core.engineInUse ?? engines.find((e) => e.available)?.label ?? null,
     features: row ? featureCounts(project, row.id) : { images: 0, done: 0, missing: 0, failed: 0 },
-    library: core.models.list(),
+    library,
   };
 }
 
