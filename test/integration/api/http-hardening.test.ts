@@ -122,12 +122,12 @@ test('HTTP: an idle keep-alive connection outlives the old 5 s server timeout an
     `Content-Length: ${body.length}\r\n\r\n${body}`;
   const responses = (): number => received.split('HTTP/1.1 200').length - 1;
   socket.write(req);
-  for (let i = 0; i < 100 && responses() < 1; i++) await sleep(20));
+  for (let i = 0; i < 100 && responses() < 1; i++) await sleep(20);
   assert.equal(responses(), 1);
-  await sleep(5_600));
+  await sleep(5_600);
   assert.equal(closed, false, 'the server kept the idle connection');
   socket.write(req);
-  for (let i = 0; i < 100 && responses() < 2; i++) await sleep(20));
+  for (let i = 0; i < 100 && responses() < 2; i++) await sleep(20);
   assert.equal(responses(), 2);
 });
 
@@ -160,7 +160,7 @@ test('HTTP: a bounded loop of keep-alive calls sees no connection reset', async 
     const results = await Promise.allSettled(Array.from({ length: 40 }, one));
     for (const r of results) if (r.status === 'rejected') failures.push(String(r.reason));
     // Idle just past the old keep-alive timeout, then reuse the pooled sockets.
-    await sleep(round === 0 ? 5_050 : 100));
+    await sleep(round === 0 ? 5_050 : 100);
   }
   assert.deepEqual(failures, []);
 });
@@ -172,11 +172,11 @@ test('WebSocket: the events of one moment arrive as one frame, in order', async 
   const frames: unknown[] = [];
   ws.on('message', (data) => frames.push(JSON.parse(String(data))));
   await new Promise((resolve) => ws.once('open', resolve));
-  for (let i = 0; i < 50 && frames.length < 1; i++) await sleep(10));
+  for (let i = 0; i < 50 && frames.length < 1; i++) await sleep(10);
   frames.length = 0;
   for (let i = 0; i < 100; i++) core.events.emit('dataset.changed', { reason: 'labels', imageIds: [i] });
-  for (let i = 0; i < 100 && frames.length < 1; i++) await sleep(10));
-  await sleep(50));
+  for (let i = 0; i < 100 && frames.length < 1; i++) await sleep(10);
+  await sleep(50);
   assert.equal(frames.length, 1);
   const batch = frames[0] as { event: string; payload: { imageIds: number[] } }[];
   assert.equal(batch.length, 100);
