@@ -22,7 +22,7 @@ export function createHandlers(core: Core): Handlers {
     ...jobHandlers(core),
     ...datasetHandlers(core),
     ...imports,
-    ...uploadHandlers(core, imports['import.start']),
+    ...uploadHandlers(core),
     ...modelHandlers(core),
     ...trainHandlers(core),
   };
