@@ -49,6 +49,8 @@ export interface ProjectInfo {
   createdAt: string;
   imageCount: number;
   classCount: number;
+  /** Why the project opened read-only (browse and export work, changes are refused); null if writable. */
+  readOnly: string | null;
 }
 
 export interface RecentProject {

@@ -40,6 +40,7 @@ export function importHandlers(
 
   const start = (kind: 'import' | 'rescan', roots: ScanRoot[]): { jobId: string } => {
     const project = core.requireProject();
+    project.assertWritable();
     const job = core.jobs.start(kind, (ctx) =>
       scanFolders(
         project,
@@ -53,6 +54,7 @@ export function importHandlers(
   return {
     'import.start': ({ folder, labelsFromFolders }) => {
       const project = core.requireProject();
+      project.assertWritable();
       const path = normalizeFolder(folder);
       assertFolder(path);
       assertIdle();
@@ -61,6 +63,7 @@ export function importHandlers(
     },
     'import.rescan': ({ folder }) => {
       const project = core.requireProject();
+      project.assertWritable();
       assertIdle();
       let roots: ScanRoot[];
       if (folder !== undefined) {

@@ -40,6 +40,7 @@ export function uploadHandlers(core: Core): Pick<Handlers, 'images.add'> {
     'images.add': ({ name, base64, classId }) =>
       serially(async () => {
         const project = core.requireProject();
+        project.assertWritable();
         const db = project.db;
         const safe = basename(name).replace(/[^\p{L}\p{N}._ -]/gu, '_');
         if (!hasImageExtension(safe)) {
