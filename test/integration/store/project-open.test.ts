@@ -131,6 +131,31 @@ test('a project in a read-only folder opens read-only: status and export work, c
   assert.equal(counts.labeled, 4);
   assert.match(counts.project.readOnly, /read-only/);
 
+  // Browsing: thumbnails are made even though the cache folder beside the project can't be.
+  const thumb = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const { ProjectStore } = await import(${JSON.stringify(join(REPO_ROOT, 'src/store/project.ts'))});
+       const { resolveImageRequest } = await import(${JSON.stringify(join(REPO_ROOT, 'src/images/image-request.ts'))});
+       const p = ProjectStore.open(${JSON.stringify(path)});
+       const img = await resolveImageRequest(p, '1/thumb');
+       console.log(img.contentType, img.body.length);
+       p.close();`,
+    ],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, HOME: data },
+      ...(asRoot ? { uid: OTHER_UID, gid: OTHER_UID } : {}),
+    },
+  );
+  assert.equal(thumb.status, 0, thumb.stderr);
+  assert.match(thumb.stdout, /^image\/\w+ [1-9]\d*/);
+
   const out = join(dir, 'export');
   const exp = incept(['export-dataset', path, '--format', 'folders', '--out', out], data);
   assert.equal(exp.code, 0, exp.stderr);
