@@ -26,6 +26,7 @@ import type { Handlers } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
 import { requireModel } from './model.ts';
 import { startExport } from '../../jobs/export-job.ts';
+import { assertWritableDestination } from '../../store/destination.ts';
 
 type TrainHandlers = Pick<
   Handlers,
@@ -146,6 +147,7 @@ export function trainHandlers(core: Core): TrainHandlers {
 
     'export.start': (args) => {
       const project = core.requireProject();
+      assertWritableDestination(args.out);
       const job = core.jobs.start('export', (ctx): Promise<ExportReport> =>
         startExport(core, project, args, ctx),
       );
