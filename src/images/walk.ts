@@ -37,7 +37,9 @@ export async function* walkImages(
     const { dir, top } = pending.pop()!;
     let entries;
     try {
-      entries = await opendir(dir, { bufferSize: 128 });
+      // Names as bytes: a name that is not valid UTF-8 would otherwise come back with U+FFFD in
+      // it, a path that names no file.
+      entries = await opendir(dir, { bufferSize: 128, encoding: 'buffer' as BufferEncoding });
     } catch (err) {
       report.folderFailed(dir, describeDirError(err));
       continue;
@@ -45,8 +47,18 @@ export async function* walkImages(
     try {
       for await (const ent of entries) {
         if (signal?.aborted) return;
-        const path = join(dir, ent.name);
-        if (ent.name.startsWith('.')) {
+        const raw = ent.name as unknown as Buffer;
+        const name = raw.toString('utf8');
+        const path = join(dir, name);
+        if (!Buffer.from(name, 'utf8').equals(raw)) {
+          report.skipped(
+            path,
+            'the name is not valid UTF-8 (text in another encoding), so it cannot be stored exactly; ' +
+              'rename it (e.g. with "convmv") and import again',
+          );
+          continue;
+        }
+        if (name.startsWith('.')) {
           report.skipped(path, 'hidden file or folder');
           continue;
         }
@@ -79,9 +91,9 @@ export async function* walkImages(
             continue;
           }
           visited.add(id!);
-          pending.push({ dir: path, top: top ?? ent.name });
+          pending.push({ dir: path, top: top ?? name });
         } else if (isFile) {
-          if (hasImageExtension(ent.name)) yield { path, name: ent.name, topFolder: top };
+          if (hasImageExtension(name)) yield { path, name, topFolder: top };
           else report.skipped(path, 'not an image file name');
         } else {
           report.skipped(path, 'not a regular file');
