@@ -27,7 +27,11 @@ export function parseImageRequest(rest: string): ImageRequest {
       'invalid_args',
       `Not an image address: ${JSON.stringify(rest)} (expected <id>/thumb or <id>/full).`,
     );
-  return { id: Number(m[1]), variant: m[2] as ImageVariant };
+  const id = Number(m[1]);
+  // Above 2^53 a number is rounded: 9999999999999999 would quietly become another id.
+  if (!Number.isSafeInteger(id))
+    throw new ApiError('invalid_args', `Image id ${m[1]} is out of range (no image has it).`);
+  return { id, variant: m[2] as ImageVariant };
 }
 
 interface RequestRow {
