@@ -1,5 +1,11 @@
 import type { WebSocket } from 'ws';
 
+/**
+ * Under a stream of events, frames go out at most this often: 20 a second is instant to a
+ * person and keeps 300 listeners from costing the writer. An event after a quiet spell goes
+ * out on the next turn of the event loop.
+ */
+const MIN_FLUSH_INTERVAL_MS = 50;
 /** Sockets written per turn of the event loop, so requests interleave with a large fan-out. */
 const SOCKETS_PER_TURN = 64;
 /** A listener this far behind is cut off rather than let its queue grow without bound. */
@@ -7,15 +13,17 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
 /**
  * Forwards core events to WebSocket listeners without costing the code that emits them: an
- * event is only queued; once per turn of the event loop everything queued becomes one frame
- * (a single event object, or an array of them in order), serialised once and written to the
- * sockets in slices. A writer emitting a thousand events a second to 300 listeners thus pays
- * for one array push each, and the listeners get a few frames instead of 300 000 writes.
+ * event is only queued; on a later turn of the event loop (at most every
+ * MIN_FLUSH_INTERVAL_MS) everything queued becomes one frame (a single event object, or an
+ * array of them in order), serialised once and written to the sockets in slices. A writer
+ * emitting a thousand events a second to 300 listeners thus pays for one array push each, and
+ * each listener gets 20 frames a second instead of a thousand.
  */
 export class EventFanout {
   readonly #sockets: ReadonlySet<WebSocket>;
   #pending: { event: string; payload: unknown }[] = [];
-  #scheduled: NodeJS.Immediate | null = null;
+  #scheduled: { cancel(): void } | null = null;
+  #lastFlush = -Infinity;
   #closed = false;
 
   constructor(sockets: ReadonlySet<WebSocket>) {
@@ -25,17 +33,26 @@ export class EventFanout {
   push(event: string, payload: unknown): void {
     if (this.#closed || this.#sockets.size === 0) return;
     this.#pending.push({ event, payload });
-    this.#scheduled ??= setImmediate(() => this.#flush());
+    if (this.#scheduled) return;
+    const wait = this.#lastFlush + MIN_FLUSH_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      const handle = setImmediate(() => this.#flush());
+      this.#scheduled = { cancel: () => clearImmediate(handle) };
+    } else {
+      const handle = setTimeout(() => this.#flush(), wait);
+      this.#scheduled = { cancel: () => clearTimeout(handle) };
+    }
   }
 
   close(): void {
     this.#closed = true;
-    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled?.cancel();
     this.#pending = [];
   }
 
   #flush(): void {
     this.#scheduled = null;
+    this.#lastFlush = performance.now();
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0 || this.#closed) return;
