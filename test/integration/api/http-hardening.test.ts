@@ -185,3 +185,30 @@ test('WebSocket: the events of one moment arrive as one frame, in order', async 
     Array.from({ length: 100 }, (_, i) => i),
   );
 });
+
+test('WebSocket: a stream of events across many turns is sent as a few frames, none lost', async (t) => {
+  const { core, server } = await setup(t);
+  const ws = new WebSocket(`${server.url.replace('http', 'ws')}ws?token=${server.token}`);
+  t.after(() => ws.close());
+  const frames: unknown[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(String(data))));
+  await new Promise((resolve) => ws.once('open', resolve));
+  for (let i = 0; i < 50 && frames.length < 1; i++) await sleep(10);
+  frames.length = 0;
+  const t0 = performance.now();
+  // One event per turn of the event loop, as a busy writer emits them.
+  for (let i = 0; i < 200; i++) {
+    core.events.emit('dataset.changed', { reason: 'labels', imageIds: [i] });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const elapsed = performance.now() - t0;
+  await sleep(150);
+  const events = frames.flatMap((f) => (Array.isArray(f) ? f : [f])) as { payload: { imageIds: number[] } }[];
+  assert.deepEqual(
+    events.map((e) => e.payload.imageIds[0]),
+    Array.from({ length: 200 }, (_, i) => i),
+  );
+  // At most one frame per 50 ms of the stream (plus the first and the last).
+  assert.ok(frames.length <= Math.ceil(elapsed / 50) + 2, `${frames.length} frames in ${elapsed} ms`);
+  assert.ok(frames.length < 200);
+});
