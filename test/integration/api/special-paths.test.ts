@@ -40,6 +40,14 @@ test('export to /proc, /sys or /dev is refused at once and the server keeps answ
     assert.equal(json.error.code, 'invalid_args');
     assert.match(json.error.message, /not on a disk/);
   }
+  // Reading a device or a pipe would hold the event loop forever (a FIFO with no writer blocks open()).
+  const fifo = join(dir, 'labels.csv');
+  const made = spawnSync('mkfifo', [fifo]);
+  for (const file of made.status === 0 ? ['/dev/zero', fifo] : ['/dev/zero']) {
+    const res = await post('dataset.importCsv', { file });
+    assert.equal(res.status, 400, file);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /not a regular file/);
+  }
   const alive = await post('app.info', {});
   assert.equal(alive.status, 200);
 });
