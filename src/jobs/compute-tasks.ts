@@ -2,7 +2,7 @@
  * The tasks the compute worker runs. Each opens what it needs itself (the model file, its own
  * connection to the project database), so only small messages cross threads.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { ImagePrediction } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { decodeAugmentedRgb224 } from '../model/augment.ts';
@@ -206,6 +206,14 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
   }
 }
 
+/**
+ * A client-named path must be a plain file: opening a FIFO blocks a thread of libuv's small
+ * pool for good, and a device never ends; a few such calls would stall every file operation.
+ */
+async function assertRegularFile(path: string): Promise<void> {
+  if (!(await stat(path)).isFile()) throw new Error(`${path} is not a regular file`);
+}
+
 async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promise<ImagePrediction[]> {
   const engine = await engineFor(input.modelPath, 'auto');
   const results: ImagePrediction[] = [];
@@ -213,6 +221,7 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
     hooks.signal.throwIfAborted();
     let rgb: Uint8Array;
     try {
+      if (item.base64 === undefined) await assertRegularFile(item.path!);
       const source = item.base64 !== undefined ? Buffer.from(item.base64, 'base64') : item.path!;
       rgb = await decodeRgb224(source, { crop: input.crop });
     } catch (err) {
