@@ -33,8 +33,10 @@ export function requestPolicy(listenHost: string, port: number): RequestPolicy {
   return {
     checkHost(req) {
       const raw = hostOf(req);
-      const parsed = splitHost(raw);
-      if (!parsed || parsed.port !== port || !names(parsed.name)) {
+      // The port is not checked: a tunnel (ssh -L 9000:127.0.0.1:8080) changes it, and a
+      // rebinding attack is about the name.
+      const name = hostName(raw);
+      if (name === null || !names(name)) {
         throw forbidden(
           `This server answers only to its own address (Host ${JSON.stringify(raw)} refused). ` +
             `Open http://${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}/ instead.`,
@@ -78,11 +80,10 @@ export function decodePathPart(part: string): string {
   }
 }
 
-function splitHost(raw: string): { name: string; port: number } | null {
-  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(raw);
+function hostName(raw: string): string | null {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(:\d{1,5})?$/.exec(raw);
   if (!m) return null;
-  const name = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
-  return { name, port: Number(m[2]) };
+  return m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
 }
 
 /**

@@ -66,7 +66,6 @@ test('HTTP: API calls need a JSON content type, their own Host and no foreign Or
     [{ ...json, Origin: 'http://127.0.0.1:1' }, 403, /other pages/],
     [{ ...json, Origin: 'null' }, 403, /other pages/],
     [{ ...json, Host: `evil.example:${server.port}` }, 403, /own address/],
-    [{ ...json, Host: `127.0.0.1:${server.port + 1}` }, 403, /own address/],
     [{ ...json, 'Sec-Fetch-Site': 'same-site', 'Sec-Fetch-Mode': 'no-cors' }, 403, /other pages/],
   ];
   for (const [headers, status, message] of refused) {
