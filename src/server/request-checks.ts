@@ -94,7 +94,8 @@ function hostName(raw: string): string | null {
 function acceptedHostNames(listenHost: string): (name: string) => boolean {
   const listen = listenHost.toLowerCase().replace(/^\[|\]$/g, '');
   if (WILDCARD.has(listen)) {
-    return (name) => LOOPBACK.has(name) || (isIP(name) !== 0 && machineAddresses().has(name));
+    return (name) =>
+      name === listen || LOOPBACK.has(name) || (isIP(name) !== 0 && machineAddresses().has(name));
   }
   if (LOOPBACK.has(listen)) {
     return (name) =>

@@ -32,6 +32,7 @@ test('Host: the listening address, localhost and (on a wildcard) the machine own
 
   assert.ok(hostAccepted('0.0.0.0', 'localhost:8080'));
   assert.ok(hostAccepted('0.0.0.0', '127.0.0.1:8080'));
+  assert.ok(hostAccepted('0.0.0.0', '0.0.0.0:8080'), 'the printed URL itself');
   const own = Object.values(networkInterfaces())
     .flat()
     .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
