@@ -5,9 +5,26 @@
 import { ModelError } from '../errors.ts';
 import type { ModelAnalysis } from '../graph/analyze.ts';
 
-export type EngineName = 'tfjs-node-gpu' | 'tfjs-node' | 'onnxruntime' | 'wasm';
+export type EngineName =
+  | 'onnxruntime-webgpu'
+  | 'onnxruntime-dml'
+  | 'onnxruntime-coreml'
+  | 'onnxruntime-cuda'
+  | 'tfjs-node-gpu'
+  | 'tfjs-node'
+  | 'onnxruntime'
+  | 'wasm';
 
-export const ENGINE_NAMES: readonly EngineName[] = ['tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'wasm'];
+export const ENGINE_NAMES: readonly EngineName[] = [
+  'onnxruntime-webgpu',
+  'onnxruntime-dml',
+  'onnxruntime-coreml',
+  'onnxruntime-cuda',
+  'tfjs-node-gpu',
+  'tfjs-node',
+  'onnxruntime',
+  'wasm',
+];
 
 export interface EngineOutputs {
   /** n × featureSize */
