@@ -105,7 +105,6 @@ async function engineFor(
   return cached;
 }
 
-
 interface Todo {
   hash: string;
   path: string;
@@ -157,7 +156,12 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     let computed = 0;
     let augmented = 0;
     const report = (): void =>
-      hooks.progress({ done, total: work.length, phase: phase(), counters: { computed, failed: failures.length } });
+      hooks.progress({
+        done,
+        total: work.length,
+        phase: phase(),
+        counters: { computed, failed: failures.length },
+      });
     report();
 
     // Pass 1: each image itself, decoding the next batch while the engine runs this one.

@@ -10,11 +10,7 @@ export const infoCommand: CliCommand = {
       e.available ? (e.software ? '~' : '✓') : '✗',
       e.name,
       e.label,
-      [
-        e.adapter,
-        e.software ? 'software renderer: used only when chosen with --engine' : undefined,
-        e.reason,
-      ]
+      [e.adapter, e.software ? 'software renderer: used only when chosen with --engine' : undefined, e.reason]
         .filter(Boolean)
         .join('; '),
     ]);

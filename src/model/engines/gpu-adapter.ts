@@ -151,7 +151,8 @@ export function guessAdapter(
   const gpuName = gpus
     .map((g) => g.description ?? `${g.vendor || 'GPU'} (PCI ${g.vendorId}:${g.deviceId})`)
     .join(', ');
-  if (provider === 'coreml') return { adapter: gpuName || 'Apple GPU / Neural Engine (Core ML)', software: false };
+  if (provider === 'coreml')
+    return { adapter: gpuName || 'Apple GPU / Neural Engine (Core ML)', software: false };
   if (provider === 'cuda') return { adapter: gpuName || 'NVIDIA GPU (CUDA)', software: false };
   if (platform === 'darwin') return { adapter: `${gpuName || 'Apple GPU'} (Metal)`, software: false };
   if (platform === 'win32') {

@@ -63,7 +63,14 @@ export async function runGate(gpu: Engine, cpu: Engine): Promise<GateResult> {
     const rel = Math.max(relativeDiff(got, want), relativeDiff(gpuRun.value, want));
     return { ok: rel <= GATE_TOLERANCE, relDiff: rel, gpuMs: gpuRun.ms, cpuMs: cpuRun.ms, checkedAt };
   } catch (err) {
-    return { ok: false, relDiff: Infinity, gpuMs: Infinity, cpuMs: Infinity, checkedAt, error: errorMessage(err) };
+    return {
+      ok: false,
+      relDiff: Infinity,
+      gpuMs: Infinity,
+      cpuMs: Infinity,
+      checkedAt,
+      error: errorMessage(err),
+    };
   }
 }
 

@@ -78,7 +78,10 @@ export async function ortHasBackend(name: string): Promise<{ ok: boolean; reason
     if (name === 'cuda') return cudaCandidate(ort);
     return ort.listSupportedBackends().some((b) => b.name === name)
       ? { ok: true }
-      : { ok: false, reason: `this onnxruntime-node build for ${process.platform}-${process.arch} has no ${name} provider` };
+      : {
+          ok: false,
+          reason: `this onnxruntime-node build for ${process.platform}-${process.arch} has no ${name} provider`,
+        };
   } catch (err) {
     return { ok: false, reason: `onnxruntime-node failed to load: ${errorMessage(err)}` };
   }

@@ -85,15 +85,25 @@ export async function probeProvider(
     return { available: false, reason: `onnxruntime-node is not installed: ${errorMessage(err)}` };
   }
   ensureRuntimeDir();
-  const timeoutS = opts.timeoutS ?? (Number(process.env.INCEPT_GPU_PROBE_TIMEOUT_S) || DEFAULT_PROBE_TIMEOUT_S);
+  const timeoutS =
+    opts.timeoutS ?? (Number(process.env.INCEPT_GPU_PROBE_TIMEOUT_S) || DEFAULT_PROBE_TIMEOUT_S);
   const dir = mkdtempSync(join(tmpdir(), 'incept-probe-'));
   try {
     const modelPath = join(dir, 'probe.onnx');
     const inputPath = join(dir, 'input.bin');
     writeFileSync(modelPath, probeModelBytes());
-    const input = probeValues(PROBE_INPUT_SHAPE.reduce((a, b) => a * b, 1), 99);
+    const input = probeValues(
+      PROBE_INPUT_SHAPE.reduce((a, b) => a * b, 1),
+      99,
+    );
     writeFileSync(inputPath, new Uint8Array(input.buffer));
-    const config: ProbeChildConfig = { ortPath, provider, modelPath, inputPath, shape: [...PROBE_INPUT_SHAPE] };
+    const config: ProbeChildConfig = {
+      ortPath,
+      provider,
+      modelPath,
+      inputPath,
+      shape: [...PROBE_INPUT_SHAPE],
+    };
     const run = await runChild(config, timeoutS);
     if (run.timedOut) {
       return {

@@ -177,15 +177,23 @@ export async function createEngine(
     }
     if (p.gpu && cpu) {
       modelHash ??= createHash('sha256').update(modelBytes).digest('hex');
-      const rejected = await gateGpuEngine(p, probe, engine, { model, analysis, opts, modelHash, auto: !forced });
+      const rejected = await gateGpuEngine(p, probe, engine, {
+        model,
+        analysis,
+        opts,
+        modelHash,
+        auto: !forced,
+      });
       if (rejected) {
         await engine.dispose().catch(() => {});
         failures.push({ name: p.name, reason: rejected });
         continue;
       }
       const onFallback = opts.onFallback;
-      engine = withCpuFallback(engine, () => cpu.create(model, analysis, opts), (e) =>
-        onFallback?.({ name: e.from, reason: e.reason }),
+      engine = withCpuFallback(
+        engine,
+        () => cpu.create(model, analysis, opts),
+        (e) => onFallback?.({ name: e.from, reason: e.reason }),
       );
     }
     return { engine, failures, analysis };
@@ -202,7 +210,13 @@ async function gateGpuEngine(
   p: EngineProvider,
   probe: EngineAvailability,
   engine: Engine,
-  ctx: { model: OnnxModel; analysis: ModelAnalysis; opts: CreateEngineOptions; modelHash: string; auto: boolean },
+  ctx: {
+    model: OnnxModel;
+    analysis: ModelAnalysis;
+    opts: CreateEngineOptions;
+    modelHash: string;
+    auto: boolean;
+  },
 ): Promise<string | null> {
   const ort = await loadOrt();
   const version = (ort.env.versions as { common?: string }).common ?? 'unknown';
@@ -226,7 +240,12 @@ async function gateGpuEngine(
 /** The gate's memory in the app-data folder. */
 export const GATE_CACHE_FILE = 'gpu-checks.json';
 
-const GPU_PROVIDERS: { provider: GpuProvider; name: EngineName; priority: number; platforms?: NodeJS.Platform[] }[] = [
+const GPU_PROVIDERS: {
+  provider: GpuProvider;
+  name: EngineName;
+  priority: number;
+  platforms?: NodeJS.Platform[];
+}[] = [
   { provider: 'cuda', name: 'onnxruntime-cuda', priority: 640 },
   { provider: 'dml', name: 'onnxruntime-dml', priority: 620, platforms: ['win32'] },
   { provider: 'coreml', name: 'onnxruntime-coreml', priority: 610, platforms: ['darwin'] },
