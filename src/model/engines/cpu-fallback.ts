@@ -22,7 +22,11 @@ export function withCpuFallback(
   const switchToCpu = (err: unknown): Promise<Engine> => {
     switching ??= (async () => {
       const reason = `${gpu.label} failed (${errorMessage(err)}); continuing on the CPU`;
-      await gpu.dispose().catch(() => {});
+      try {
+        await gpu.dispose();
+      } catch {
+        // A lost device may refuse to release; the CPU takes over all the same.
+      }
       current = await startCpu();
       onFallback({ from: gpu.name, reason });
       return current;

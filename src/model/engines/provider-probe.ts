@@ -64,9 +64,13 @@ function lastWords(stderr: string): string {
 }
 
 function explainFailure(provider: GpuProvider, error: string): string {
-  const first = error.split('\n')[0]!.slice(0, 400);
+  // onnxruntime prefixes its checks with the source location and the failed condition.
+  const first = error
+    .split('\n')[0]!
+    .replace(/^\S*onnxruntime_src\S*:\d+ .*? was false\.\s*/, '')
+    .slice(0, 400);
   if (/WebGPU adapter|No supported adapters/i.test(error)) {
-    return `no WebGPU adapter: ${first} (on Linux install the GPU's Vulkan driver, e.g. mesa-vulkan-drivers)`;
+    return `${first} (on Linux install the GPU's Vulkan driver, e.g. mesa-vulkan-drivers)`;
   }
   if (/not (supported|available|enabled)|unknown|not found|cannot load|failed to load/i.test(error)) {
     return `the ${provider} execution provider cannot start here: ${first}`;
