@@ -230,5 +230,6 @@ function parseArgs(argv: string[]): BenchEmbedOptions {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  console.log(JSON.stringify(await benchEmbed(parseArgs(process.argv.slice(2))), null, 2));
+  // No top-level await: bench/bundle.ts bundles this file as CommonJS.
+  void benchEmbed(parseArgs(process.argv.slice(2))).then((r) => console.log(JSON.stringify(r, null, 2)));
 }
