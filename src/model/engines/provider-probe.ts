@@ -34,7 +34,7 @@ export interface ProviderProbe {
 }
 
 /** Seconds a probe may take; software GPUs compile shaders slowly, real drivers take < 5 s. */
-export const DEFAULT_PROBE_TIMEOUT_S = 90;
+export const DEFAULT_PROBE_TIMEOUT_S = 45;
 const PROBE_TOLERANCE = 1e-4;
 
 const require = createRequire(import.meta.url);
