@@ -149,9 +149,9 @@ export async function benchEmbed(opts: BenchEmbedOptions = {}): Promise<BenchEmb
         skipped.push({ name: probe.name, reason: probe.reason ?? 'not available' });
         continue;
       }
-      const batchSize = opts.batchSize ?? engineBatchSize(probe.name);
-      const batches = batchesOf(rgb, batchSize);
       const { engine, failures } = await createEngine(modelBytes, { engine: probe.name });
+      const batchSize = opts.batchSize ?? engine.batchSize ?? engineBatchSize(probe.name);
+      const batches = batchesOf(rgb, batchSize);
       engines.push(engine);
       await engine.features(batches[0]!, batches[0]!.length / IMAGE_VALUES); // warm-up
       const inference = await inferenceRate(engine, batches, images);

@@ -169,7 +169,11 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     const batches = embedImages(
       engine,
       base.map((w) => w.path),
-      { batchSize: input.batchSize ?? engineBatchSize(engine.name), crop: input.crop, signal: hooks.signal },
+      {
+        batchSize: input.batchSize ?? engine.batchSize ?? engineBatchSize(engine.name),
+        crop: input.crop,
+        signal: hooks.signal,
+      },
     );
     for await (const batch of batches) {
       db.transaction(() => {

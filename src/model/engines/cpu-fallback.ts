@@ -57,6 +57,7 @@ export function withCpuFallback(
     },
     featureSize: gpu.featureSize,
     numClasses: gpu.numClasses,
+    ...(gpu.batchSize !== undefined ? { batchSize: gpu.batchSize } : {}),
     features: (input, n) => guarded((e) => e.features(input, n))(),
     probabilities: (input, n) => guarded((e) => e.probabilities(input, n))(),
     infer: (input, n): Promise<EngineOutputs> => guarded((e) => e.infer(input, n))(),

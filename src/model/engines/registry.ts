@@ -240,6 +240,8 @@ async function gateGpuEngine(
 /** The gate's memory in the app-data folder. */
 export const GATE_CACHE_FILE = 'gpu-checks.json';
 
+const SOFTWARE_GPU_BATCH = 4;
+
 const GPU_PROVIDERS: {
   provider: GpuProvider;
   name: EngineName;
@@ -259,7 +261,8 @@ for (const g of GPU_PROVIDERS) {
     label: `onnxruntime (${PROVIDER_TITLES[g.provider]})`,
     priority: g.priority,
     gpu: g.provider,
-    // A GPU gains from larger batches; 16 GoogLeNet inputs are 9.6 MB, small next to the model.
+    // A GPU gains from larger batches (16 GoogLeNet inputs are 9.6 MB). A software adapter's
+    // "GPU memory" is the process's own: batch 16 holds ~780 MB of activations on lavapipe, 4 ~440.
     batchSize: 16,
     probe: async () => {
       const has = await ortHasBackend(g.provider);
@@ -268,11 +271,12 @@ for (const g of GPU_PROVIDERS) {
     },
     create: async (model, analysis, opts) => {
       const probe = await probeOnce(providers.get(g.name)!);
-      return createOnnxRuntimeEngine(model, analysis, {
+      const engine = await createOnnxRuntimeEngine(model, analysis, {
         provider: g.provider,
         ...(probe.adapter !== undefined ? { adapter: probe.adapter } : {}),
         ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
       });
+      return probe.software ? { ...engine, batchSize: SOFTWARE_GPU_BATCH } : engine;
     },
   });
 }

@@ -39,6 +39,8 @@ export interface Engine {
   readonly label: string;
   readonly featureSize: number;
   readonly numClasses: number;
+  /** Images per call this engine wants in feature jobs, when it knows better than its registry entry. */
+  readonly batchSize?: number;
   features(input: Float32Array, n: number): Promise<Float32Array>;
   probabilities(input: Float32Array, n: number): Promise<Float32Array>;
   /** Both from one pass. */
