@@ -3,7 +3,7 @@
  * where no node_modules can be found, unpacked and run by its own script with a clean PATH.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -13,6 +13,8 @@ import { tempDir } from '../../helpers/tmp.ts';
 
 test('bench:bundle runs from a folder outside the checkout, without node_modules', async (t) => {
   if (process.platform !== 'linux' || process.arch !== 'x64') return t.skip('the bundle targets Linux x64');
+  if (spawnSync('xz', ['--version']).status !== 0)
+    return t.skip('xz is not installed (the bundle is xz-compressed)');
   const dir = tempDir(t, 'incept-bundle-');
   const { dir: built, bytes } = await bundleBench({ out: join(dir, 'built'), level: '-1' });
   assert.ok(bytes < 64 * 2 ** 20, `${bytes} bytes`);
