@@ -33,13 +33,25 @@ const Path = z.string().trim().min(1, 'a path is required').max(4096);
 // ---------------------------------------------------------------------------------------------
 // Shared result shapes
 
-export type EngineName = 'tfjs-node-gpu' | 'tfjs-node' | 'onnxruntime' | 'wasm';
+export type EngineName =
+  | 'onnxruntime-webgpu'
+  | 'onnxruntime-dml'
+  | 'onnxruntime-coreml'
+  | 'onnxruntime-cuda'
+  | 'tfjs-node-gpu'
+  | 'tfjs-node'
+  | 'onnxruntime'
+  | 'wasm';
 
 export interface EngineStatus {
   name: EngineName;
   label: string;
   available: boolean;
   reason?: string;
+  /** GPU engines: the adapter (GPU and driver) the provider runs on, where it can be told. */
+  adapter?: string;
+  /** A software rasteriser (lavapipe, SwiftShader, WARP): used only when chosen explicitly. */
+  software?: boolean;
 }
 
 export interface ProjectInfo {
@@ -641,7 +653,19 @@ export const methods = {
   'features.start': method(
     z
       .object({
-        engine: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'wasm']).default('auto'),
+        engine: z
+          .enum([
+            'auto',
+            'onnxruntime-webgpu',
+            'onnxruntime-dml',
+            'onnxruntime-coreml',
+            'onnxruntime-cuda',
+            'tfjs-node-gpu',
+            'tfjs-node',
+            'onnxruntime',
+            'wasm',
+          ])
+          .default('auto'),
         batchSize: z.number().int().min(1).max(256).optional(),
         augment: z.boolean().default(false),
       })

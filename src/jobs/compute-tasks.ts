@@ -6,7 +6,13 @@ import { readFile, stat } from 'node:fs/promises';
 import type { ImagePrediction } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { decodeAugmentedRgb224 } from '../model/augment.ts';
-import { createEngine } from '../model/engines/registry.ts';
+import {
+  createEngine,
+  engineBatchSize,
+  seedProbes,
+  type EngineFailure,
+  type EngineProbe,
+} from '../model/engines/registry.ts';
 import { IMAGE_VALUES, type Engine, type EngineName } from '../model/engines/types.ts';
 import { embedImages } from '../model/embed.ts';
 import { errorMessage } from '../model/errors.ts';
@@ -46,6 +52,10 @@ export interface FeaturesTaskInput {
   augment: boolean;
   crop: CropMode;
   labeledOnly: boolean;
+  /** The app-data folder, where GPU correctness checks are remembered. */
+  dataDir?: string;
+  /** The API thread's engine probes, so this thread does not probe again. */
+  probes?: EngineProbe[];
 }
 
 export interface FeaturesTaskOutput {
@@ -56,6 +66,8 @@ export interface FeaturesTaskOutput {
   engineLabel: string;
   seconds: number;
   failures: string[];
+  /** Engines passed over on the way to this one (e.g. a GPU without a driver), and why. */
+  skipped: EngineFailure[];
 }
 
 export interface PredictTaskInput {
@@ -69,20 +81,29 @@ export interface PredictTaskInput {
 // ---------------------------------------------------------------------------------------------
 // The engine stays loaded between tasks: loading GoogLeNet costs about a second.
 
-let cached: { key: string; engine: Engine } | null = null;
+let cached: { key: string; engine: Engine; skipped: EngineFailure[] } | null = null;
 
-async function engineFor(modelPath: string, choice: 'auto' | EngineName): Promise<Engine> {
+async function engineFor(
+  modelPath: string,
+  choice: 'auto' | EngineName,
+  dataDir?: string,
+): Promise<{ engine: Engine; skipped: EngineFailure[] }> {
   const key = `${modelPath}|${choice}`;
-  if (cached?.key === key) return cached.engine;
+  if (cached?.key === key) return cached;
   if (cached) await cached.engine.dispose();
   cached = null;
   const bytes = new Uint8Array(await readFile(modelPath));
-  const { engine } = await createEngine(bytes, { engine: choice, source: modelPath });
-  cached = { key, engine };
-  return engine;
+  const skipped: EngineFailure[] = [];
+  const { engine, failures } = await createEngine(bytes, {
+    engine: choice,
+    source: modelPath,
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    onFallback: (f) => skipped.push(f),
+  });
+  skipped.unshift(...failures);
+  cached = { key, engine, skipped };
+  return cached;
 }
-
-const DEFAULT_BATCH = 8;
 
 interface Todo {
   hash: string;
@@ -93,7 +114,8 @@ interface Todo {
 
 async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Promise<FeaturesTaskOutput> {
   const started = performance.now();
-  const engine = await engineFor(input.modelPath, input.engine);
+  if (input.probes) seedProbes(input.probes);
+  const { engine, skipped } = await engineFor(input.modelPath, input.engine, input.dataDir);
   const project = ProjectStore.open(input.projectPath);
   try {
     const db = project.db;
@@ -127,14 +149,19 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       'INSERT OR REPLACE INTO feature_failures (model_id, hash, error) VALUES (?, ?, ?)',
     );
     const dim = engine.featureSize;
-    const phase = `computing features (${engine.label})`;
+    const phase = (): string => `computing features (${engine.label})`;
     const failures: string[] = [];
     const failedHashes = new Set<string>();
     let done = 0;
     let computed = 0;
     let augmented = 0;
     const report = (): void =>
-      hooks.progress({ done, total: work.length, phase, counters: { computed, failed: failures.length } });
+      hooks.progress({
+        done,
+        total: work.length,
+        phase: phase(),
+        counters: { computed, failed: failures.length },
+      });
     report();
 
     // Pass 1: each image itself, decoding the next batch while the engine runs this one.
@@ -142,7 +169,11 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     const batches = embedImages(
       engine,
       base.map((w) => w.path),
-      { batchSize: input.batchSize ?? DEFAULT_BATCH, crop: input.crop, signal: hooks.signal },
+      {
+        batchSize: input.batchSize ?? engine.batchSize ?? engineBatchSize(engine.name),
+        crop: input.crop,
+        signal: hooks.signal,
+      },
     );
     for await (const batch of batches) {
       db.transaction(() => {
@@ -200,6 +231,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       engineLabel: engine.label,
       seconds: (performance.now() - started) / 1000,
       failures: failures.slice(0, 100),
+      skipped: [...skipped],
     };
   } finally {
     project.close();
@@ -215,7 +247,7 @@ async function assertRegularFile(path: string): Promise<void> {
 }
 
 async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promise<ImagePrediction[]> {
-  const engine = await engineFor(input.modelPath, 'auto');
+  const { engine } = await engineFor(input.modelPath, 'auto');
   const results: ImagePrediction[] = [];
   for (const item of input.items) {
     hooks.signal.throwIfAborted();

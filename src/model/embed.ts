@@ -1,7 +1,10 @@
 /**
  * Images → features in batches, with decoding pipelined against inference: while the engine runs
- * batch k, sharp (on libuv's thread pool) is already decoding batch k+1.
+ * batch k, sharp (on libuv's thread pool) is already decoding the next batches, as many as keep
+ * every core busy. A GPU engine is otherwise starved by the decoder; decoding further ahead than
+ * that only holds memory (each decoded image is 602 KB of floats).
  */
+import { availableParallelism } from 'node:os';
 import { ModelError, errorMessage } from './errors.ts';
 import type { Engine } from './engines/types.ts';
 import { IMAGE_VALUES } from './engines/types.ts';
@@ -10,6 +13,8 @@ import { decodeRgb224, toModelInput, type CropMode, type ImageSource } from './p
 export interface EmbedOptions {
   /** Images per engine call. Default 8. */
   batchSize?: number;
+  /** Batches decoded ahead of the one the engine runs. Default: about two images per core. */
+  ahead?: number;
   crop?: CropMode;
   /** Also return class probabilities (one pass; costs nothing extra on onnxruntime). */
   probabilities?: boolean;
@@ -66,12 +71,20 @@ export async function* embedImages(
 ): AsyncGenerator<EmbeddedBatch> {
   const batchSize = Math.max(1, opts.batchSize ?? 8);
   const crop = opts.crop ?? 'center';
-  const batchAt = (start: number) => prepare(inputs, start, Math.min(start + batchSize, inputs.length), crop);
-  let next: Promise<PreparedBatch> | null = inputs.length > 0 ? batchAt(0) : null;
-  for (let start = 0; next; start += batchSize) {
+  const ahead = Math.max(1, opts.ahead ?? Math.ceil((2 * availableParallelism()) / batchSize));
+  const pending: Promise<PreparedBatch>[] = [];
+  let nextStart = 0;
+  const refill = (): void => {
+    while (pending.length < ahead && nextStart < inputs.length) {
+      pending.push(prepare(inputs, nextStart, Math.min(nextStart + batchSize, inputs.length), crop));
+      nextStart += batchSize;
+    }
+  };
+  refill();
+  while (pending.length > 0) {
     if (opts.signal?.aborted) throw new ModelError('cancelled', 'Embedding was cancelled.');
-    const batch: PreparedBatch = await next;
-    next = start + batchSize < inputs.length ? batchAt(start + batchSize) : null;
+    const batch: PreparedBatch = await pending.shift()!;
+    refill();
     const n = batch.indices.length;
     if (n === 0) {
       yield { indices: [], features: new Float32Array(0), errors: batch.errors };

@@ -1,4 +1,4 @@
-import type { ModelStatus } from '../../../src/api/contract.ts';
+import type { EngineName, EngineStatus, ModelStatus } from '../../../src/api/contract.ts';
 import type { Api } from './api.ts';
 import type { JobsState } from './jobs.svelte.ts';
 import type { Notices } from './notices.svelte.ts';
@@ -14,6 +14,9 @@ export class ModelState {
   #downloadJob = $state<string | null>(null);
   #featuresJob = $state<string | null>(null);
   #importing = $state(false);
+  #engines = $state.raw<EngineStatus[]>([]);
+  /** The engine feature extraction asks for: 'auto', or one the person forces. */
+  engineChoice = $state<'auto' | EngineName>('auto');
 
   constructor(api: Api, jobs: JobsState, notices: Notices) {
     this.#api = api;
@@ -34,6 +37,10 @@ export class ModelState {
   get importing(): boolean {
     return this.#importing;
   }
+  /** The engines that can run here (probed once per launch), for the engine choice. */
+  get engines(): EngineStatus[] {
+    return this.#engines;
+  }
   get download(): ReturnType<JobsState['get']> {
     return (
       this.#jobs.get(this.#downloadJob) ?? this.#jobs.running.find((j) => j.kind === 'model-download') ?? null
@@ -53,6 +60,12 @@ export class ModelState {
       this.#problem = null;
     } catch (err) {
       this.#problem = errorMessage(err);
+    }
+    try {
+      this.#engines = (await this.#api.call('app.info', {})).engines.filter((e) => e.available);
+    } catch {
+      // Without the list the engine stays 'auto'; the status above says what matters.
+      this.#engines = [];
     }
   }
 
@@ -85,10 +98,15 @@ export class ModelState {
 
   async extractFeatures(): Promise<boolean> {
     try {
-      const { jobId } = await this.#api.call('features.start', {});
+      const { jobId } = await this.#api.call('features.start', { engine: this.engineChoice });
       this.#featuresJob = jobId;
       this.#jobs.track(jobId, 'features');
       const info = await this.#jobs.wait(jobId);
+      // A chosen engine that could not be used (no adapter, failed its check) fell back: say why.
+      const skipped = (info.result as { skipped?: { name: string; reason: string }[] } | null)?.skipped ?? [];
+      if (this.engineChoice !== 'auto') {
+        for (const s of skipped) this.#notices.info(`Not using ${s.name}: ${s.reason}`);
+      }
       await this.load();
       return info.status === 'succeeded';
     } catch (err) {

@@ -65,7 +65,7 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
         ? `The model file ${row.description.name} is no longer in ${core.models.dir}. Download the model again, or import the .onnx file.`
         : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
     defaultSource: savedModelSource(core),
-    engine: core.engineInUse ?? engines.find((e) => e.available)?.label ?? null,
+    engine: core.engineInUse ?? engines.find((e) => e.available && !e.software)?.label ?? null,
     features: row ? featureCounts(project, row.id) : { images: 0, done: 0, missing: 0, failed: 0 },
   };
 }

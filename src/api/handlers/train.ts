@@ -23,6 +23,7 @@ import {
 } from '../../store/runs.ts';
 import { beginStep, endStep, recordAndApply } from '../../store/labels.ts';
 import type { Handlers } from '../dispatch.ts';
+import { probeEngines } from '../../model/engines/registry.ts';
 import { ApiError } from '../errors.ts';
 import { requireModel } from './model.ts';
 import { startExport } from '../../jobs/export-job.ts';
@@ -188,6 +189,9 @@ async function extractFeatures(
     crop: cropMode(project),
     labeledOnly: scope.labeledOnly ?? false,
     ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    dataDir: core.appData.dir,
+    // Probed here once per launch (GPU providers in a child process); the worker reuses them.
+    probes: await probeEngines(),
   };
   const before = featureCounts(project, model.id);
   ctx.progress({ done: 0, total: before.missing, phase: 'computing features' });

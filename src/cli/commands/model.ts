@@ -62,7 +62,7 @@ export const embedCommand: CliCommand = {
   name: 'embed',
   summary: "Compute every image's feature vector (resumable; only what is missing)",
   usage:
-    'incept embed <project> [--engine auto|tfjs-node-gpu|tfjs-node|onnxruntime|wasm] [--batch N] [--augment] [--json]',
+    'incept embed <project> [--engine auto|onnxruntime-webgpu|onnxruntime-dml|onnxruntime-coreml|onnxruntime-cuda|tfjs-node-gpu|tfjs-node|onnxruntime|wasm] [--batch N] [--augment] [--json]',
   options: {
     engine: { type: 'string' },
     batch: { type: 'string' },
@@ -81,15 +81,17 @@ export const embedCommand: CliCommand = {
     const r = job.result as {
       computed: number;
       failed: number;
-      skipped: number;
+      skipped: { name: string; reason: string }[];
       engine: string;
+      engineLabel: string;
       seconds: number;
     };
     const status = await ctx.call('model.status', {});
     return {
       json: { ...r, features: status.features },
       text:
-        `Computed ${r.computed} feature vectors with ${r.engine} in ${formatDuration(r.seconds)}` +
+        r.skipped.map((s) => `Not using ${s.name}: ${s.reason}\n`).join('') +
+        `Computed ${r.computed} feature vectors with ${r.engineLabel} in ${formatDuration(r.seconds)}` +
         `${r.failed ? `; ${r.failed} images failed` : ''}. ${status.features.done}/${status.features.images} images have features.`,
     };
   },
