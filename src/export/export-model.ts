@@ -109,17 +109,32 @@ async function listFiles(dir: string): Promise<{ files: string[]; bytes: number 
   return { files: files.sort(), bytes };
 }
 
+function formatName(format: 'tfjs' | 'onnx'): string {
+  return format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
+}
+
 function describeFailure(check: FormatCheck): string {
-  const name = check.format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
   const agreeing = Math.round(check.agreement * check.images);
+  const want = check.required;
+  const required =
+    `${(100 * want.agreement).toFixed(0)} %` +
+    (want.maxDiff === null ? '' : ` and ≤ ${want.maxDiff.toExponential(0)}`);
+  const weights = check.quantize === 'none' ? 'float32' : `${check.quantize}-quantized`;
   return (
-    `the ${name} model agrees with Incept on the top class of ${agreeing} of ${check.images} check images ` +
-    `(${(100 * check.agreement).toFixed(1)} %), largest probability difference ${check.maxDiff.toExponential(2)} ` +
-    `(required: 100 % and ≤ ${check.tolerance === null ? '–' : check.tolerance.toExponential(0)})`
+    `the ${weights} ${formatName(check.format)} model agrees with Incept on the top class of ${agreeing} of ` +
+    `${check.images} check images (${(100 * check.agreement).toFixed(1)} %), largest probability difference ` +
+    `${check.maxDiff.toExponential(2)} (required: ${required})`
   );
 }
 
-/** What the caller should tell the user about checks that passed without proving much. */
+/** The advice that goes with a failed check: a quantization miss is a choice, a float32 miss a bug. */
+function failureAdvice(failures: FormatCheck[]): string {
+  return failures.every((f) => f.quantize !== 'none')
+    ? 'Export without --quantize (or with float16 instead of uint8) for predictions that match Incept.'
+    : 'This is a bug in the exporter; please report it with the model you used.';
+}
+
+/** What the caller should tell the user about checks that passed with differences. */
 function checkWarnings(checks: FormatCheck[], quantize: Quantize): string[] {
   const warnings: string[] = [];
   if (quantize !== 'none' && checks.some((c) => c.format === 'onnx')) {
@@ -128,16 +143,11 @@ function checkWarnings(checks: FormatCheck[], quantize: Quantize): string[] {
     );
   }
   for (const c of checks) {
-    const name = c.format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
-    if (c.images === 0) {
+    if (c.quantize !== 'none' && c.agreement < 1) {
       warnings.push(
-        `No check images were given, so the ${name} model was only loaded and run, not compared with Incept.`,
-      );
-    } else if (c.tolerance === null && c.agreement < 1) {
-      warnings.push(
-        `The ${quantize}-quantized ${name} model picks the same class as Incept for ${(100 * c.agreement).toFixed(1)} % ` +
-          `of the check images (largest probability difference ${c.maxDiff.toExponential(2)}); export without ` +
-          'quantization for identical predictions.',
+        `The ${c.quantize}-quantized ${formatName(c.format)} model picks the same class as Incept for ` +
+          `${(100 * c.agreement).toFixed(1)} % of the check images (largest probability difference ` +
+          `${c.maxDiff.toExponential(2)}); export without quantization for identical predictions.`,
       );
     }
   }
@@ -163,21 +173,20 @@ async function runChecks(
   images: CheckImage[],
   opts: {
     preprocessing: boolean;
-    quantized: boolean;
-    numClasses: number;
+    quantize: Quantize;
     signal: AbortSignal | undefined;
     progress: (phase: string) => void;
   },
 ): Promise<FormatCheck[]> {
   const phase = `checking ${formats.join(' and ')}`;
   const perImage = { signal: opts.signal, progress: () => opts.progress(phase) };
-  const base = { preprocessing: opts.preprocessing, numClasses: opts.numClasses };
+  const base = { preprocessing: opts.preprocessing };
   const both = formats.length > 1;
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   const run = (format: 'tfjs' | 'onnx') =>
     format === 'tfjs'
-      ? checkTfjs(join(staging, 'tfjs'), { ...base, quantized: opts.quantized }, images, {
+      ? checkTfjs(join(staging, 'tfjs'), { ...base, quantize: opts.quantize }, images, {
           ...perImage,
           signal,
         })
@@ -337,19 +346,28 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       throw err;
     }
     const { images, skipped } = decoded;
+    if (images.length === 0) {
+      throw new ApiError(
+        'precondition',
+        (nImages === 0
+          ? 'The export has no check images, '
+          : `None of the ${nImages} check images could be read (first: ${skipped[0]?.reason}), `) +
+          'so the exported files could not be compared with Incept. Compute features for the labeled ' +
+          `images (incept embed) and export again. Nothing was written to ${out}.`,
+      );
+    }
     const checks = await runChecks(staging, formats, images, {
       preprocessing: input.preprocessing,
-      quantized: input.quantize !== 'none',
-      numClasses,
+      quantize: input.quantize,
       signal,
       progress: (phase) => report(phase, 1),
     });
     const failures = checks.filter((c) => !c.passed);
     if (failures.length > 0) {
       throw new ApiError(
-        'internal',
+        failures.every((f) => f.quantize !== 'none') ? 'precondition' : 'internal',
         `The export failed its self-check: ${failures.map(describeFailure).join('; ')}. Nothing was written to ${out}. ` +
-          'This is a bug in the exporter; please report it with the model you used.',
+          failureAdvice(failures),
         { checks },
       );
     }
@@ -390,10 +408,8 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       },
       selfCheck: {
         note:
-          images.length > 0
-            ? `After writing, each file was loaded with the stock loaders (tfjs-converter loadGraphModel, onnxruntime) ` +
-              `and run on ${images.length} check images prepared by Incept; its probabilities were compared with Incept's own.`
-            : 'No check images were given: each file was only loaded with the stock loaders and run on a blank image.',
+          `After writing, each file was loaded with the stock loaders (tfjs-converter loadGraphModel, onnxruntime) ` +
+          `and run on ${images.length} check images prepared by Incept; its probabilities were compared with Incept's own.`,
         results: checks,
         skippedImages: skipped,
       },

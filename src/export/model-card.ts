@@ -154,7 +154,10 @@ function metricsSection(validation: object | null, labels: string[]): string {
 
 function checkSection(meta: ExportMetadata): string {
   const rows = meta.selfCheck.results.map((r) => {
-    const tol = r.tolerance === null ? 'reported only (quantized)' : `≤ ${r.tolerance}`;
+    const tol =
+      `top-1 ≥ ${(100 * r.required.agreement).toFixed(0)} %` +
+      (r.required.maxDiff === null ? '' : `, difference ≤ ${r.required.maxDiff}`) +
+      (r.quantize === 'none' ? '' : ` (${r.quantize} weights)`);
     return `| ${r.format} | ${r.images} | ${pct(r.agreement)} | ${r.maxDiff.toExponential(2)} | ${tol} | ${r.passed ? 'passed' : 'FAILED'} |`;
   });
   return [

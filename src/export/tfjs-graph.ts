@@ -21,7 +21,7 @@ import {
   type Network,
 } from './network.ts';
 import { RGB_MEANS } from './preprocessing.ts';
-import type { WeightEntry } from './tfjs-weights.ts';
+import { isLargeConvWeight, type WeightEntry } from './tfjs-weights.ts';
 
 export interface TfShape {
   dim?: { size: string }[];
@@ -213,7 +213,7 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
           `${base}/filter`,
           [dims[2], dims[3], dims[1], dims[0]] as number[],
           oihwToHwio(tensorFloat32(wt), dims),
-          true,
+          isLargeConvWeight(dims),
         );
         const attr: Record<string, TfAttrValue> = {
           T: FLOAT,
@@ -231,7 +231,7 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
         const bias = constInput(net, node, 2);
         let y = g.add(bias ? g.unique(`${base}/conv`) : outName(node), 'Conv2D', [x.name, filter], attr);
         if (bias) {
-          const b = g.constF32(`${base}/bias`, [dims[0] as number], tensorFloat32(bias), true);
+          const b = g.constF32(`${base}/bias`, [dims[0] as number], tensorFloat32(bias), false);
           y = g.add(outName(node), 'BiasAdd', [y, b], { T: FLOAT, data_format: str('NHWC') });
         }
         set(node, y, 'nhwc');
@@ -363,7 +363,7 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
           for (let j = 0; j < n; j++) w[i * n + j] = alpha * (raw[transB ? j * c + i : i * c + j] as number);
         }
         const base = node.outputs[0] ?? node.name;
-        const wName = g.constF32(`${base}/weights`, [k, n], w, true);
+        const wName = g.constF32(`${base}/weights`, [k, n], w, false);
         const biasT = node.opType === 'Gemm' ? constInput(net, node, 2) : undefined;
         let y = g.add(biasT ? g.unique(`${base}/matmul`) : outName(node), 'MatMul', [x.name, wName], {
           T: FLOAT,
@@ -378,7 +378,7 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
             { length: n },
             (_, j) => beta * (raw[raw.length === 1 ? 0 : j] as number),
           );
-          const bName = g.constF32(`${base}/bias`, [n], bias, true);
+          const bName = g.constF32(`${base}/bias`, [n], bias, false);
           y = g.add(outName(node), 'BiasAdd', [y, bName], { T: FLOAT, data_format: str('NHWC') });
         }
         set(node, y, 'plain');
@@ -392,8 +392,8 @@ export function buildTfGraph(net: Network, head: Head, opts: { preprocessing: bo
   const feature = values.get(net.feature);
   if (!feature) throw new ModelError('bad_model', `The classifier input "${net.feature}" was not computed.`);
   const numClasses = head.bias.length;
-  const w = g.constF32('head/weights', [net.featureDim, numClasses], head.weights, true);
-  const b = g.constF32('head/bias', [numClasses], head.bias, true);
+  const w = g.constF32('head/weights', [net.featureDim, numClasses], head.weights, false);
+  const b = g.constF32('head/bias', [numClasses], head.bias, false);
   const mm = g.add(g.unique('head/matmul'), 'MatMul', [feature.name, w], {
     T: FLOAT,
     transpose_a: { b: false },
