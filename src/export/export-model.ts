@@ -22,7 +22,8 @@ import {
   type ExportMetadata,
   type TensorSpec,
 } from './model-card.ts';
-import { analyzeNetwork, type Network } from './network.ts';
+import { analyzeModel, type ModelAnalysis } from '../model/graph/analyze.ts';
+import { exportBody } from './body.ts';
 import { buildOnnxModel } from './onnx-export.ts';
 import { checkOnnx, checkTfjs, decodeCheckImages, type CheckImage, type FormatCheck } from './self-check.ts';
 import { buildTfGraph } from './tfjs-graph.ts';
@@ -154,10 +155,11 @@ function checkWarnings(checks: FormatCheck[], quantize: Quantize): string[] {
   return warnings;
 }
 
-function baseModelName(net: Network): string {
-  const graphName = net.model.proto.graph?.name ?? '';
+function baseModelName(a: ModelAnalysis): string {
+  const graphName = a.graphName;
   const isGoogLeNet =
-    /googlenet/i.test(graphName) || net.body.some((n) => n.outputs.some((o) => o.startsWith('inception_')));
+    /googlenet/i.test(graphName) ||
+    exportBody(a).some((s) => s.node.outputs.some((o) => o.startsWith('inception_')));
   return isGoogLeNet
     ? 'BVLC GoogLeNet (ImageNet), ONNX Model Zoo layout'
     : graphName || 'ONNX image classifier';
@@ -233,18 +235,11 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
   report(current);
   await checkTarget(out, input.force);
   const model = decodeModel(input.modelBytes, 'The pretrained model');
-  const net = analyzeNetwork(model);
-  const [, ch, h, w] = net.input.shape;
-  if (ch !== 3 || h !== INPUT_SIZE || w !== INPUT_SIZE) {
-    throw new ApiError(
-      'precondition',
-      `The pretrained model takes [${net.input.shape.join(', ')}] images; Incept exports 3×${INPUT_SIZE}×${INPUT_SIZE} models.`,
-    );
-  }
-  if (net.featureDim * numClasses !== input.head.weights.length) {
+  const net = analyzeModel(model, { featureSize: null });
+  if (net.featureSize * numClasses !== input.head.weights.length) {
     throw invalid(
       `The head has ${input.head.weights.length / numClasses} inputs per class but the model's classifier reads ` +
-        `${net.featureDim} features; was it trained on another model?`,
+        `${net.featureSize} features; was it trained on another model?`,
     );
   }
   report(formats.includes('tfjs') ? 'writing TensorFlow.js' : 'writing ONNX', 1);
@@ -301,7 +296,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
 
     if (formats.includes('onnx')) {
       checkpoint();
-      const onnx = buildOnnxModel(net, input.head, {
+      const onnx = buildOnnxModel(model, net, input.head, {
         preprocessing: input.preprocessing,
         labels: input.labels,
         appVersion: input.metadata.appVersion,
@@ -397,8 +392,8 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
         sha256: input.modelSha256,
         producer: model.producer,
         opset: model.opset,
-        replacedClassifier: net.classifier.name,
-        featureDim: net.featureDim,
+        replacedClassifier: net.classifierNode,
+        featureDim: net.featureSize,
       },
       training: {
         runId: input.metadata.runId,
