@@ -20,7 +20,7 @@ import {
   type TrainTaskInput,
   type TrainTaskOutput,
 } from '../train/train-task.ts';
-import { headProbabilities } from './head-math.ts';
+import { predictHead } from '../train/predict.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
 
 export type { TrainTaskInput, TrainTaskOutput };
@@ -235,7 +235,7 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
     }
     const features = await engine.features(x, 1);
     const { labels, classIds } = input.head;
-    const probs = headProbabilities(input.head.weights, input.head.bias, features);
+    const { probs } = await predictHead(input.head, features, 1);
     results.push({
       input: item.name,
       error: null,

@@ -10,7 +10,7 @@ import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import { runHead } from '../store/runs.ts';
 import type { TaskHooks } from './compute-tasks.ts';
-import { headProbabilities } from './head-math.ts';
+import { predictHead } from '../train/predict.ts';
 
 export interface ExportTaskInput {
   projectPath: string;
@@ -53,16 +53,19 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
       `SELECT i.path, f.vector FROM images i JOIN features f ON f.model_id = ? AND f.variant = 0 AND f.hash = i.hash
        WHERE i.id = ? AND i.status = 'ok'`,
     );
-    const checkImages: { path: string; expected: Float32Array }[] = [];
+    const found: { path: string; features: Float32Array }[] = [];
     for (const [imageId] of ordered) {
-      if (checkImages.length >= input.maxCheckImages) break;
+      if (found.length >= input.maxCheckImages) break;
       const r = lookup.get(input.modelId, imageId) as { path: string; vector: Buffer } | undefined;
-      if (!r) continue;
-      checkImages.push({
-        path: r.path,
-        expected: Float32Array.from(headProbabilities(head.weights, head.bias, readVector(r.vector))),
-      });
+      if (r) found.push({ path: r.path, features: readVector(r.vector) });
     }
+    // The same function that gives the stored predictions and predict.images' answers.
+    const d = head.weights.length / head.bias.length;
+    const x = new Float32Array(found.length * d);
+    found.forEach((f, i) => x.set(f.features, i * d));
+    const { probs } = await predictHead(head, x, found.length);
+    const c = head.bias.length;
+    const checkImages = found.map((f, i) => ({ path: f.path, expected: probs.slice(i * c, (i + 1) * c) }));
     const counts = new Map<number, number>();
     for (const [, classId] of snapshot) counts.set(classId, (counts.get(classId) ?? 0) + 1);
     exportInput = {
