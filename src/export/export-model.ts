@@ -12,13 +12,15 @@ import { fileURLToPath } from 'node:url';
 import type { ExportReport } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { decodeModel } from '../model/onnx/read.ts';
-import { INPUT_SIZE, MEAN_BGR } from '../model/preprocess.ts';
+import { INPUT_SIZE } from '../model/preprocess.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './atomic-dir.ts';
 import {
   labelsText,
   metadataResize,
   modelCard,
   preprocessingDescription,
+  preprocessingMetadata,
   type ExportMetadata,
   type TensorSpec,
 } from './model-card.ts';
@@ -40,6 +42,8 @@ export interface ExportInput {
   quantize: Quantize;
   /** Default true: the graph takes RGB 0..255 NHWC [N, 224, 224, 3]. */
   preprocessing: boolean;
+  /** The model's own preprocessing (the app's features were computed with it). */
+  pixels: Preprocessing;
   out: string;
   force: boolean;
   metadata: {
@@ -175,6 +179,7 @@ async function runChecks(
   images: CheckImage[],
   opts: {
     preprocessing: boolean;
+    pixels: Preprocessing;
     quantize: Quantize;
     signal: AbortSignal | undefined;
     progress: (phase: string) => void;
@@ -182,7 +187,7 @@ async function runChecks(
 ): Promise<FormatCheck[]> {
   const phase = `checking ${formats.join(' and ')}`;
   const perImage = { signal: opts.signal, progress: () => opts.progress(phase) };
-  const base = { preprocessing: opts.preprocessing };
+  const base = { preprocessing: opts.preprocessing, pixels: opts.pixels };
   const both = formats.length > 1;
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
@@ -252,6 +257,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       labels: input.labels,
       runId: input.metadata.runId,
       preprocessingInGraph: input.preprocessing,
+      preprocessingPreset: input.pixels.preset,
       resize: metadataResize(input.metadata.cropMode).rule,
       baseModelSha256: input.modelSha256,
       appVersion: input.metadata.appVersion,
@@ -268,7 +274,10 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
 
     if (formats.includes('tfjs')) {
       checkpoint();
-      const graph = buildTfGraph(net, input.head, { preprocessing: input.preprocessing });
+      const graph = buildTfGraph(net, input.head, {
+        preprocessing: input.preprocessing,
+        pixels: input.pixels,
+      });
       const packed = packWeights(graph.weights, input.quantize);
       const dir = join(staging, 'tfjs');
       await mkdir(dir);
@@ -298,11 +307,13 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       checkpoint();
       const onnx = buildOnnxModel(model, net, input.head, {
         preprocessing: input.preprocessing,
+        pixels: input.pixels,
         labels: input.labels,
         appVersion: input.metadata.appVersion,
         metadata: {
           'incept.run_id': String(input.metadata.runId),
-          'incept.preprocessing': preprocessingDescription(input.preprocessing),
+          'incept.preprocessing': preprocessingDescription(input.preprocessing, input.pixels),
+          'incept.preprocessing.preset': input.pixels.preset,
           'incept.resize': metadataResize(input.metadata.cropMode).rule,
           'incept.base_model_sha256': input.modelSha256,
         },
@@ -353,6 +364,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
     }
     const checks = await runChecks(staging, formats, images, {
       preprocessing: input.preprocessing,
+      pixels: input.pixels,
       quantize: input.quantize,
       signal,
       progress: (phase) => report(phase, 1),
@@ -375,14 +387,10 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       labels: input.labels,
       input: {
         dtype: 'float32',
-        range: input.preprocessing ? [0, 255] : 'BGR minus means',
-        channelOrder: input.preprocessing ? 'RGB' : 'BGR',
+        range: input.preprocessing ? [0, 255] : 'preprocessed',
+        channelOrder: input.preprocessing ? 'RGB' : input.pixels.channelOrder,
         size: [INPUT_SIZE, INPUT_SIZE],
-        preprocessing: {
-          inGraph: input.preprocessing,
-          description: preprocessingDescription(input.preprocessing),
-          meansBGR: [...MEAN_BGR],
-        },
+        preprocessing: preprocessingMetadata(input.preprocessing, input.pixels),
       },
       resize: metadataResize(input.metadata.cropMode),
       output: { dtype: 'float32', meaning: 'Softmax probabilities, one per class in `labels` order.' },

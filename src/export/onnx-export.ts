@@ -20,7 +20,8 @@ import {
   valueInfo,
 } from '../model/onnx/write.ts';
 import { exportBody } from './body.ts';
-import { RGB_MEANS } from './preprocessing.ts';
+import { PRESETS, type Preprocessing } from '../model/pixel-presets.ts';
+import { inGraphPreprocessing } from './preprocessing.ts';
 import { OUTPUT_NAME, TFJS_INPUT_NAME, exportBatch, type Head } from './tfjs-graph.ts';
 
 export const ONNX_MIN_OPSET = 13;
@@ -35,6 +36,8 @@ export interface OnnxExport {
 
 export interface OnnxExportOptions {
   preprocessing: boolean;
+  /** The model's own preprocessing, baked in when `preprocessing` (default Caffe's). */
+  pixels?: Preprocessing;
   labels: string[];
   appVersion: string;
   /** Extra key/value pairs for the model's metadata_props. */
@@ -75,15 +78,26 @@ export function buildOnnxModel(
     taken.add(inputName);
     inputShape = [batch, height, width, channels];
     bodyInput = fresh('incept/preprocessed');
-    const means = fresh('incept/rgb_means');
-    const order = fresh('incept/bgr_order');
+    const p = inGraphPreprocessing(opts.pixels ?? PRESETS.caffe);
+    let x = inputName;
+    if (p.multiply.some((m) => m !== 1)) {
+      const scale = fresh('incept/scale');
+      const scaled = fresh('incept/scaled');
+      initializers.set(scale, floatTensor(scale, [3], Float32Array.from(p.multiply)));
+      nodes.push(makeNode('Mul', [x, scale], [scaled], {}, 'incept/scale'));
+      x = scaled;
+    }
+    const offsets = fresh('incept/offsets');
     const centred = fresh('incept/centred');
-    const nchw = fresh('incept/centred_nchw');
-    initializers.set(means, floatTensor(means, [3], Float32Array.from(RGB_MEANS)));
-    initializers.set(order, int64Tensor(order, [3], [2, 1, 0]));
-    nodes.push(makeNode('Sub', [inputName, means], [centred], {}, 'incept/subtract_means'));
+    initializers.set(offsets, floatTensor(offsets, [3], Float32Array.from(p.subtract)));
+    nodes.push(makeNode('Sub', [x, offsets], [centred], {}, 'incept/subtract'));
+    const nchw = p.reverse ? fresh('incept/centred_nchw') : bodyInput;
     nodes.push(makeNode('Transpose', [centred], [nchw], { perm: attr.ints([0, 3, 1, 2]) }, 'incept/to_nchw'));
-    nodes.push(makeNode('Gather', [nchw, order], [bodyInput], { axis: attr.int(1) }, 'incept/rgb_to_bgr'));
+    if (p.reverse) {
+      const order = fresh('incept/bgr_order');
+      initializers.set(order, int64Tensor(order, [3], [2, 1, 0]));
+      nodes.push(makeNode('Gather', [nchw, order], [bodyInput], { axis: attr.int(1) }, 'incept/rgb_to_bgr'));
+    }
   }
 
   /** Written name of each run-time tensor (pass-through ops make aliases). */

@@ -11,6 +11,7 @@ import { ModelError } from '../model/errors.ts';
 import { decodeRgb224, toModelInput, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
 import { useBestBackend, type tf as TfNamespace } from '../model/tfjs-runtime.ts';
 import type { Quantize } from './tfjs-weights.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 
 type Tf = typeof TfNamespace;
 
@@ -101,7 +102,7 @@ export async function decodeCheckImages(
 export type InputLayout = 'rgb-nhwc' | 'model-nhwc' | 'model-nchw';
 
 /** A batch in the layout the exported graph takes: RGB 0..255, or the network's own input. */
-export function batchInput(images: Uint8Array[], layout: InputLayout): Float32Array {
+export function batchInput(images: Uint8Array[], layout: InputLayout, pixels: Preprocessing): Float32Array {
   const size = PIXELS * 3;
   const out = new Float32Array(images.length * size);
   images.forEach((rgb, b) => {
@@ -109,7 +110,7 @@ export function batchInput(images: Uint8Array[], layout: InputLayout): Float32Ar
       for (let i = 0; i < size; i++) out[b * size + i] = rgb[i] as number;
       return;
     }
-    const nhwc = toModelInput(rgb);
+    const nhwc = toModelInput(rgb, undefined, 0, pixels);
     if (layout === 'model-nhwc') {
       out.set(nhwc, b * size);
       return;
@@ -193,7 +194,7 @@ export function graphModelFromDir(tf: Tf, dir: string): TfNamespace.io.IOHandler
 
 export async function checkTfjs(
   dir: string,
-  opts: { preprocessing: boolean; quantize: Quantize },
+  opts: { preprocessing: boolean; pixels: Preprocessing; quantize: Quantize },
   images: CheckImage[],
   hooks: CheckHooks = {},
 ): Promise<FormatCheck> {
@@ -207,6 +208,7 @@ export async function checkTfjs(
       const x = batchInput(
         batch.map((b) => b.rgb),
         opts.preprocessing ? 'rgb-nhwc' : 'model-nhwc',
+        opts.pixels,
       );
       const input = tf.tensor4d(x, [batch.length, INPUT_SIZE, INPUT_SIZE, 3]);
       try {
@@ -244,7 +246,7 @@ async function compareAll(
 
 export async function checkOnnx(
   file: string,
-  opts: { preprocessing: boolean; threads?: number | undefined },
+  opts: { preprocessing: boolean; pixels: Preprocessing; threads?: number | undefined },
   images: CheckImage[],
   hooks: CheckHooks = {},
 ): Promise<FormatCheck> {
@@ -261,6 +263,7 @@ export async function checkOnnx(
       const x = batchInput(
         batch.map((b) => b.rgb),
         opts.preprocessing ? 'rgb-nhwc' : 'model-nchw',
+        opts.pixels,
       );
       const dims = opts.preprocessing
         ? [batch.length, INPUT_SIZE, INPUT_SIZE, 3]

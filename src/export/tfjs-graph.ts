@@ -21,7 +21,8 @@ import {
   type WeightEntry,
 } from '../model/graph/export-writers.ts';
 import { exportBody } from './body.ts';
-import { RGB_MEANS } from './preprocessing.ts';
+import { PRESETS, type Preprocessing } from '../model/pixel-presets.ts';
+import { inGraphPreprocessing } from './preprocessing.ts';
 
 export type { TfAttrValue, TfNodeDef, TfShape } from '../model/graph/export-writers.ts';
 
@@ -59,10 +60,14 @@ export function exportBatch(a: ModelAnalysis): number {
 
 /**
  * Builds the graph: input → (preprocessing) → body → head → softmax.
- * `preprocessing`: the input is RGB 0..255 NHWC and the graph converts to BGR and subtracts the
- * means; otherwise the input is the network's own (NHWC, BGR minus means).
+ * `preprocessing`: the input is RGB 0..255 NHWC and the graph applies the model's own `pixels`
+ * preset (default Caffe's); otherwise the input is the network's own, already preprocessed (NHWC).
  */
-export function buildTfGraph(a: ModelAnalysis, head: Head, opts: { preprocessing: boolean }): TfGraph {
+export function buildTfGraph(
+  a: ModelAnalysis,
+  head: Head,
+  opts: { preprocessing: boolean; pixels?: Preprocessing },
+): TfGraph {
   const g = new TfGraphBuilder();
   const [, channels, height, width] = a.inputShape as [number, number, number, number];
   const inputName = opts.preprocessing ? TFJS_INPUT_NAME : g.unique(a.inputName);
@@ -74,10 +79,17 @@ export function buildTfGraph(a: ModelAnalysis, head: Head, opts: { preprocessing
 
   let image = inputName;
   if (opts.preprocessing) {
-    const means = g.constF32('preprocess/rgb_means', [3], Float32Array.from(RGB_MEANS));
-    const centred = g.op('preprocess/centred', 'Sub', [inputName, means], { T: FLOAT });
-    const axis = g.constI32('preprocess/channel_axis', [1], [3]);
-    image = g.op('preprocess/bgr', 'ReverseV2', [centred, axis], { T: FLOAT, Tidx: INT32 });
+    const p = inGraphPreprocessing(opts.pixels ?? PRESETS.caffe);
+    if (p.multiply.some((m) => m !== 1)) {
+      const scale = g.constF32('preprocess/scale', [3], Float32Array.from(p.multiply));
+      image = g.op('preprocess/scaled', 'Mul', [image, scale], { T: FLOAT });
+    }
+    const offsets = g.constF32('preprocess/offsets', [3], Float32Array.from(p.subtract));
+    image = g.op('preprocess/centred', 'Sub', [image, offsets], { T: FLOAT });
+    if (p.reverse) {
+      const axis = g.constI32('preprocess/channel_axis', [1], [3]);
+      image = g.op('preprocess/bgr', 'ReverseV2', [image, axis], { T: FLOAT, Tidx: INT32 });
+    }
   }
   const values = new Map<string, TfValue>([[a.inputName, { name: image, layout: 'nhwc' }]]);
 

@@ -12,6 +12,7 @@ import { embedImages } from '../model/embed.ts';
 import { errorMessage } from '../model/errors.ts';
 import { IMAGENET_CLASSES, topK } from '../model/imagenet-classes.ts';
 import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 import { vectorBlob } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import {
@@ -45,6 +46,7 @@ export interface FeaturesTaskInput {
   batchSize?: number;
   augment: boolean;
   crop: CropMode;
+  preprocessing: Preprocessing;
   labeledOnly: boolean;
 }
 
@@ -61,6 +63,7 @@ export interface FeaturesTaskOutput {
 export interface PredictTaskInput {
   modelPath: string;
   crop: CropMode;
+  preprocessing: Preprocessing;
   items: { name: string; path?: string; base64?: string }[];
   topK: number;
   head: { weights: Float32Array; bias: Float32Array; labels: string[]; classIds: number[] } | null;
@@ -142,7 +145,12 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     const batches = embedImages(
       engine,
       base.map((w) => w.path),
-      { batchSize: input.batchSize ?? DEFAULT_BATCH, crop: input.crop, signal: hooks.signal },
+      {
+        batchSize: input.batchSize ?? DEFAULT_BATCH,
+        crop: input.crop,
+        preprocessing: input.preprocessing,
+        signal: hooks.signal,
+      },
     );
     for await (const batch of batches) {
       db.transaction(() => {
@@ -176,7 +184,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
         continue;
       }
       const batch = new Float32Array(views.length * IMAGE_VALUES);
-      views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES));
+      views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES, input.preprocessing));
       const vectors = await engine.features(batch, views.length);
       db.transaction(() => {
         views.forEach((_, i) => {
@@ -219,7 +227,7 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
       results.push({ input: item.name, error: errorMessage(err), top: [] });
       continue;
     }
-    const x = toModelInput(rgb);
+    const x = toModelInput(rgb, undefined, 0, input.preprocessing);
     if (input.head === null) {
       const probs = await engine.probabilities(x, 1);
       results.push({

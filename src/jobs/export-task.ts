@@ -11,6 +11,7 @@ import { ProjectStore } from '../store/project.ts';
 import { runHead } from '../store/runs.ts';
 import type { TaskHooks } from './compute-tasks.ts';
 import { predictHead } from '../train/predict.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 
 export interface ExportTaskInput {
   projectPath: string;
@@ -25,6 +26,8 @@ export interface ExportTaskInput {
   force: boolean;
   appVersion: string;
   crop: 'center' | 'squash';
+  /** How the model wants its pixels: the export bakes it in and states it. */
+  pixels: Preprocessing;
   warnings: string[];
   maxCheckImages: number;
 }
@@ -76,6 +79,7 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
       formats: input.formats,
       quantize: input.quantize,
       preprocessing: input.preprocessing,
+      pixels: input.pixels,
       out: input.out,
       force: input.force,
       metadata: {

@@ -6,11 +6,14 @@ import { ModelError, errorMessage } from './errors.ts';
 import type { Engine } from './engines/types.ts';
 import { IMAGE_VALUES } from './engines/types.ts';
 import { decodeRgb224, toModelInput, type CropMode, type ImageSource } from './preprocess.ts';
+import { PRESETS, type Preprocessing } from './pixel-presets.ts';
 
 export interface EmbedOptions {
   /** Images per engine call. Default 8. */
   batchSize?: number;
   crop?: CropMode;
+  /** How the model wants its pixels; default the Caffe preset. */
+  preprocessing?: Preprocessing;
   /** Also return class probabilities (one pass; costs nothing extra on onnxruntime). */
   probabilities?: boolean;
   signal?: AbortSignal;
@@ -37,6 +40,7 @@ async function prepare(
   start: number,
   end: number,
   crop: CropMode,
+  pre: Preprocessing,
 ): Promise<PreparedBatch> {
   const settled = await Promise.allSettled(
     inputs.slice(start, end).map((src) => decodeRgb224(src, { crop })),
@@ -46,7 +50,7 @@ async function prepare(
   const input = new Float32Array(settled.filter((s) => s.status === 'fulfilled').length * IMAGE_VALUES);
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') {
-      toModelInput(s.value, input, indices.length * IMAGE_VALUES);
+      toModelInput(s.value, input, indices.length * IMAGE_VALUES, pre);
       indices.push(start + i);
     } else {
       const error =
@@ -66,7 +70,9 @@ export async function* embedImages(
 ): AsyncGenerator<EmbeddedBatch> {
   const batchSize = Math.max(1, opts.batchSize ?? 8);
   const crop = opts.crop ?? 'center';
-  const batchAt = (start: number) => prepare(inputs, start, Math.min(start + batchSize, inputs.length), crop);
+  const pre = opts.preprocessing ?? PRESETS.caffe;
+  const batchAt = (start: number) =>
+    prepare(inputs, start, Math.min(start + batchSize, inputs.length), crop, pre);
   let next: Promise<PreparedBatch> | null = inputs.length > 0 ? batchAt(0) : null;
   for (let start = 0; next; start += batchSize) {
     if (opts.signal?.aborted) throw new ModelError('cancelled', 'Embedding was cancelled.');

@@ -16,6 +16,7 @@ import ort from 'onnxruntime-node';
 import { ApiError } from '../../../src/api/errors.ts';
 import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
 import { decodeRgb224 } from '../../../src/model/preprocess.ts';
+import { PRESETS } from '../../../src/model/pixel-presets.ts';
 import { useWasmBackend } from '../../../src/model/tfjs-runtime.ts';
 import { writeGoogLeNet } from '../../fixtures/googlenet.ts';
 import {
@@ -67,6 +68,7 @@ function input(overrides: Partial<ExportInput>): ExportInput {
     formats: ['tfjs', 'onnx'],
     quantize: 'none',
     preprocessing: true,
+    pixels: PRESETS.caffe,
     out: join(dir, 'unused'),
     force: false,
     metadata: {

@@ -11,6 +11,7 @@ import { exportModel } from '../../../src/export/export-model.ts';
 import { createEngine } from '../../../src/model/engines/registry.ts';
 import { analyzeModel } from '../../../src/model/graph/analyze.ts';
 import { decodeModel } from '../../../src/model/onnx/read.ts';
+import { PRESETS, detectPreprocessing } from '../../../src/model/pixel-presets.ts';
 import { relDiff } from '../../fixtures/compare.ts';
 import { randomInput } from '../../fixtures/googlenet.ts';
 import { TORCHVISION_FEATURE, writeTorchvisionGoogLeNet } from '../../fixtures/torchvision-googlenet.ts';
@@ -47,11 +48,14 @@ test('torchvision layout: BatchNormalization is folded at import and features ma
   }
 });
 
-test('torchvision layout: both exports agree 100 % and within 1e-4 with the reference', async (t) => {
+test('torchvision layout: the file names its preset, and both exports (preset baked in) agree 100 % and within 1e-4', async (t) => {
   const dir = tempDir(t, 'incept-torchvision-export-');
   const fixture = await writeTorchvisionGoogLeNet(join(dir, 'googlenet.onnx'), { seed: 4 });
+  const detected = detectPreprocessing(decodeModel(fixture.bytes));
+  assert.equal(detected?.preprocessing.preset, 'torchvision');
+  const pixels = PRESETS.torchvision;
   const images = await makeImages(dir, 8);
-  const features = await referenceFeatures(fixture.bytes, TORCHVISION_FEATURE, images);
+  const features = await referenceFeatures(fixture.bytes, TORCHVISION_FEATURE, images, 'center', pixels);
   const head = randomHead(1024, 3, features);
   const input = fixtureExportInput({
     modelBytes: fixture.bytes,
@@ -61,6 +65,7 @@ test('torchvision layout: both exports agree 100 % and within 1e-4 with the refe
     features,
     out: join(dir, 'export'),
     appVersion: 'test',
+    pixels,
   });
   assert.ok(new Set(input.checkImages.map((c) => argmax(c.expected))).size > 1, 'check images of one class');
   const report = await exportModel(input);
@@ -70,7 +75,15 @@ test('torchvision layout: both exports agree 100 % and within 1e-4 with the refe
   }
   const meta = JSON.parse(await readFile(join(dir, 'export', 'metadata.json'), 'utf8'));
   assert.equal(meta.baseModel.replacedClassifier, '/fc/Gemm');
-  assert.doesNotMatch(await readFile(join(dir, 'export', 'README.md'), 'utf8'), /BVLC/);
+  assert.equal(meta.input.preprocessing.preset, 'torchvision');
+  assert.deepEqual(meta.input.preprocessing.std, [0.229, 0.224, 0.225]);
+  const card = await readFile(join(dir, 'export', 'README.md'), 'utf8');
+  assert.doesNotMatch(card, /BVLC/);
+  assert.match(card, /Preprocessing preset: \*\*torchvision\*\*/);
+
+  // The bare network (no in-graph preprocessing) checks out too: the check feeds the preset's values.
+  const bare = await exportModel({ ...input, out: join(dir, 'bare'), preprocessing: false });
+  for (const c of bare.checks) assert.ok(c.passed && c.agreement === 1, JSON.stringify(c));
 });
 
 test('torchvision layout: float16 and uint8 exports meet their tolerances', async (t) => {
