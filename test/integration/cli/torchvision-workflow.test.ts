@@ -81,10 +81,7 @@ test('CLI with a torchvision GoogLeNet: detected preset, train, export both, exp
   const session = await ort.InferenceSession.create(join(out, 'onnx', 'model.onnx'));
   const tf = await useWasmBackend();
   const graph = await tf.loadGraphModel(graphModelFromDir(tf, join(out, 'tfjs')));
-  const classNames = (await import('node:fs'))
-    .readFileSync(join(out, 'labels.txt'), 'utf8')
-    .trim()
-    .split('\n');
+  const classNames = readFileSync(join(out, 'labels.txt'), 'utf8').trim().split('\n');
   try {
     for (const [i, h] of held.entries()) {
       const rgb = Float32Array.from(await decodeRgb224(h.path));
