@@ -21,11 +21,12 @@ import {
   modelCard,
   preprocessingDescription,
   preprocessingMetadata,
+  publicValidation,
+  type ClassCount,
   type ExportMetadata,
   type TensorSpec,
 } from './model-card.ts';
 import { analyzeModel, type ModelAnalysis } from '../model/graph/analyze.ts';
-import { exportBody } from './body.ts';
 import { buildOnnxModel } from './onnx-export.ts';
 import { checkOnnx, checkTfjs, decodeCheckImages, type CheckImage, type FormatCheck } from './self-check.ts';
 import { buildTfGraph } from './tfjs-graph.ts';
@@ -50,7 +51,7 @@ export interface ExportInput {
     runId: number;
     settings: object;
     validation: object | null;
-    classCounts: { name: string; count: number }[];
+    classCounts: ClassCount[];
     appVersion: string;
     cropMode: 'center' | 'squash';
   };
@@ -159,14 +160,13 @@ function checkWarnings(checks: FormatCheck[], quantize: Quantize): string[] {
   return warnings;
 }
 
+/**
+ * What the base model is, from what its file says: its graph name and producer. Incept cannot
+ * tell a BVLC GoogLeNet from any other file with the same layout, so it claims no provenance.
+ */
 function baseModelName(a: ModelAnalysis): string {
-  const graphName = a.graphName;
-  const isGoogLeNet =
-    /googlenet/i.test(graphName) ||
-    exportBody(a).some((s) => s.node.outputs.some((o) => o.startsWith('inception_')));
-  return isGoogLeNet
-    ? 'BVLC GoogLeNet (ImageNet), ONNX Model Zoo layout'
-    : graphName || 'ONNX image classifier';
+  const producer = a.producer ? `, produced by ${a.producer}` : '';
+  return a.graphName ? `the ONNX model "${a.graphName}"${producer}` : `an ONNX model${producer}`;
 }
 
 /**
@@ -406,7 +406,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       training: {
         runId: input.metadata.runId,
         settings: input.metadata.settings,
-        validation: input.metadata.validation,
+        validation: publicValidation(input.metadata.validation),
         classCounts: input.metadata.classCounts,
       },
       selfCheck: {

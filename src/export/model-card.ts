@@ -73,9 +73,37 @@ export interface ExportMetadata {
     runId: number;
     settings: object;
     validation: object | null;
-    classCounts: { name: string; count: number }[];
+    /** Labeled images per class in each split of the run's own label snapshot. */
+    classCounts: ClassCount[];
   };
   selfCheck: { note: string; results: FormatCheck[]; skippedImages: { path: string; reason: string }[] };
+}
+
+export interface ClassCount {
+  name: string;
+  train: number;
+  validation: number;
+  test: number;
+}
+
+/**
+ * The run's validation metrics as they may leave the app: scores, counts and the confusion
+ * matrix by class name; no database ids (the per-cell image ids, class ids) go out.
+ */
+export function publicValidation(v: object | null): object | null {
+  if (!v) return null;
+  const m = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of ['accuracy', 'loss', 'macroF1', 'count', 'confusion']) if (key in m) out[key] = m[key];
+  if (Array.isArray(m.perClass)) {
+    out.perClass = (m.perClass as Record<string, unknown>[]).map((row) => {
+      const kept: Record<string, unknown> = {};
+      for (const key of ['name', 'precision', 'recall', 'f1', 'support'])
+        if (key in row) kept[key] = row[key];
+      return kept;
+    });
+  }
+  return out;
 }
 
 export function resizeRule(crop: CropMode): string {
@@ -251,7 +279,8 @@ function usageSection(meta: ExportMetadata): string {
 }
 
 export function modelCard(meta: ExportMetadata): string {
-  const counts = new Map(meta.training.classCounts.map((c) => [c.name, c.count]));
+  const counts = new Map(meta.training.classCounts.map((c) => [c.name, c]));
+  const cell = (l: string, split: 'train' | 'validation' | 'test') => String(counts.get(l)?.[split] ?? '–');
   const formats = Object.entries(meta.formats) as [string, FormatInfo][];
   return [
     `# Image classifier: ${meta.labels.map(md).join(', ')}`,
@@ -263,9 +292,11 @@ export function modelCard(meta: ExportMetadata): string {
     '',
     '## Classes',
     '',
-    '| # | Class | Training images |',
-    '| ---: | --- | ---: |',
-    ...meta.labels.map((l, i) => `| ${i} | ${md(l)} | ${counts.get(l) ?? '–'} |`),
+    '| # | Class | Training images | Validation images | Test images |',
+    '| ---: | --- | ---: | ---: | ---: |',
+    ...meta.labels.map(
+      (l, i) => `| ${i} | ${md(l)} | ${cell(l, 'train')} | ${cell(l, 'validation')} | ${cell(l, 'test')} |`,
+    ),
     '',
     'The model outputs one probability per class, in this order (also in `labels.txt` and `metadata.json`).',
     '',

@@ -69,8 +69,13 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
     const { probs } = await predictHead(head, x, found.length);
     const c = head.bias.length;
     const checkImages = found.map((f, i) => ({ path: f.path, expected: probs.slice(i * c, (i + 1) * c) }));
-    const counts = new Map<number, number>();
-    for (const [, classId] of snapshot) counts.set(classId, (counts.get(classId) ?? 0) + 1);
+    // Per class and split, from the labels the run was trained on (not today's labels).
+    const counts = new Map<number, Record<Split, number>>();
+    for (const [, classId, split] of snapshot) {
+      const c = counts.get(classId) ?? { train: 0, validation: 0, test: 0 };
+      c[split] += 1;
+      counts.set(classId, c);
+    }
     exportInput = {
       modelBytes: new Uint8Array(await readFile(input.modelPath)),
       modelSha256: input.modelSha256,
@@ -86,7 +91,10 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
         runId: input.runId,
         settings: JSON.parse(row.settings) as TrainSettings,
         validation: metrics.validation,
-        classCounts: head.classes.map((c) => ({ name: c.name, count: counts.get(c.id) ?? 0 })),
+        classCounts: head.classes.map((c) => ({
+          name: c.name,
+          ...(counts.get(c.id) ?? { train: 0, validation: 0, test: 0 }),
+        })),
         appVersion: input.appVersion,
         cropMode: input.crop,
       },

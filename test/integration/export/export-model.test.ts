@@ -92,8 +92,14 @@ function input(overrides: Partial<ExportInput>): ExportInput {
           [1, 3, 0],
           [0, 0, 3],
         ],
+        // Database image ids, which must not leave the app.
+        cells: [
+          [[101, 102, 103], [], []],
+          [[104], [105, 106, 107], []],
+          [[], [], [108, 109, 110]],
+        ],
       },
-      classCounts: LABELS.map((name, i) => ({ name, count: 10 + i })),
+      classCounts: LABELS.map((name, i) => ({ name, train: 10 + i, validation: 3, test: 1 })),
       appVersion: '0.1.0-test',
       cropMode: 'center',
     },
@@ -240,8 +246,12 @@ test('metadata.json, labels.txt and the model card describe the export', async (
   assert.equal(meta.selfCheck.results.length, 2);
   assert.equal(await readFile(join(exported, 'labels.txt'), 'utf8'), 'cat\ndog\nfox\n');
   const card = await readFile(join(exported, 'README.md'), 'utf8');
+  const raw = await readFile(join(exported, 'metadata.json'), 'utf8');
+  assert.doesNotMatch(raw, /"cells"|"classId"|"imageId"/, 'no internal ids in metadata.json');
+  assert.deepEqual(meta.training.classCounts[1], { name: 'dog', train: 11, validation: 3, test: 1 });
+  assert.doesNotMatch(card, /BVLC/);
   for (const needle of [
-    '| 1 | dog | 11 |',
+    '| 1 | dog | 11 | 3 | 1 |',
     'Confusion matrix',
     '| dog | 1 | 3 | 0 |',
     'Intended use',
