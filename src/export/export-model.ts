@@ -29,7 +29,7 @@ import {
 import { analyzeModel, type ModelAnalysis } from '../model/graph/analyze.ts';
 import { buildOnnxModel } from './onnx-export.ts';
 import { checkOnnx, checkTfjs, decodeCheckImages, type CheckImage, type FormatCheck } from './self-check.ts';
-import { buildTfGraph } from './tfjs-graph.ts';
+import { buildTfGraph, exportBatch } from './tfjs-graph.ts';
 import { packWeights, type Quantize } from './tfjs-weights.ts';
 
 export interface ExportInput {
@@ -181,12 +181,14 @@ async function runChecks(
     preprocessing: boolean;
     pixels: Preprocessing;
     quantize: Quantize;
+    /** Images per call of the written models (1 where an op mixes the images of a batch). */
+    batch: number;
     signal: AbortSignal | undefined;
     progress: (phase: string) => void;
   },
 ): Promise<FormatCheck[]> {
   const phase = `checking ${formats.join(' and ')}`;
-  const perImage = { signal: opts.signal, progress: () => opts.progress(phase) };
+  const perImage = { signal: opts.signal, batch: opts.batch, progress: () => opts.progress(phase) };
   const base = { preprocessing: opts.preprocessing, pixels: opts.pixels };
   const both = formats.length > 1;
   const stop = new AbortController();
@@ -366,6 +368,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       preprocessing: input.preprocessing,
       pixels: input.pixels,
       quantize: input.quantize,
+      batch: exportBatch(net) === -1 ? 16 : 1,
       signal,
       progress: (phase) => report(phase, 1),
     });

@@ -61,6 +61,8 @@ export interface FormatCheck {
 
 export interface CheckHooks {
   signal?: AbortSignal | undefined;
+  /** Images per model call: 1 for a model written with a fixed batch of one. Default BATCH. */
+  batch?: number | undefined;
   /** Called once per image done. */
   progress?: (() => void) | undefined;
 }
@@ -236,9 +238,10 @@ async function compareAll(
   cmp: Comparison,
   hooks: CheckHooks,
 ): Promise<void> {
-  for (let at = 0; at < images.length; at += BATCH) {
+  const size = hooks.batch ?? BATCH;
+  for (let at = 0; at < images.length; at += size) {
     hooks.signal?.throwIfAborted();
-    const batch = images.slice(at, at + BATCH);
+    const batch = images.slice(at, at + size);
     cmp.add(await run(batch), batch);
     for (let i = 0; i < batch.length; i++) hooks.progress?.();
   }

@@ -10,6 +10,14 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { ApiError } from '../../../src/api/errors.ts';
 import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
+import {
+  attr,
+  encodeModel,
+  floatTensor,
+  makeModel,
+  makeNode,
+  valueInfo,
+} from '../../../src/model/onnx/write.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { fixtureExportInput, makeImages, randomHead, referenceFeatures, tinyClassifier } from './helpers.ts';
 
@@ -268,3 +276,44 @@ for (const quantize of ['float16', 'uint8'] as const) {
     for (const w of weights) assert.equal(w.quantization !== undefined, w.shape.length === 4, w.name);
   });
 }
+
+test('a model whose ops mix the images of a batch exports with a batch of one and passes its check', async (t) => {
+  const dir = tempDir(t, 'incept-batch-one-');
+  const rng = Array.from({ length: 6 }, (_, i) => Math.sin(i + 1));
+  const bytes = encodeModel(
+    makeModel({
+      irVersion: 7,
+      opset: 13,
+      graph: {
+        name: 'mixes-batch',
+        node: [
+          makeNode('GlobalAveragePool', ['data'], ['g']),
+          // Flatten with axis 0 joins all images into one row: valid ONNX, one image at a time.
+          makeNode('Flatten', ['g'], ['f'], { axis: attr.int(0) }),
+          makeNode('Gemm', ['f', 'w'], ['y'], { transB: attr.int(1) }),
+        ],
+        initializer: [floatTensor('w', [2, 3], Float32Array.from(rng))],
+        input: [valueInfo('data', [1, 3, 224, 224])],
+        output: [valueInfo('y', [1, 2])],
+      },
+    }),
+  );
+  const images = await makeImages(dir, 3);
+  const features = await referenceFeatures(bytes, 'f', images);
+  const head = randomHead(3, 3, features);
+  const report = await exportModel(
+    fixtureExportInput({
+      modelBytes: bytes,
+      modelSha256: '0'.repeat(64),
+      head,
+      images,
+      features,
+      out: join(dir, 'out'),
+      appVersion: 'test',
+    }),
+  );
+  for (const c of report.checks)
+    assert.ok(c.passed && c.agreement === 1 && c.images === 3, JSON.stringify(c));
+  const meta = JSON.parse(await readFile(join(dir, 'out', 'metadata.json'), 'utf8'));
+  assert.deepEqual(meta.formats.onnx.input.shape, [1, 224, 224, 3]);
+});
