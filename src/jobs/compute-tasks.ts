@@ -18,6 +18,7 @@ import { embedImages } from '../model/embed.ts';
 import { errorMessage } from '../model/errors.ts';
 import { IMAGENET_CLASSES, topK } from '../model/imagenet-classes.ts';
 import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 import { vectorBlob } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import {
@@ -26,7 +27,7 @@ import {
   type TrainTaskInput,
   type TrainTaskOutput,
 } from '../train/train-task.ts';
-import { headProbabilities } from './head-math.ts';
+import { predictHead } from '../train/predict.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
 
 export type { TrainTaskInput, TrainTaskOutput };
@@ -51,6 +52,7 @@ export interface FeaturesTaskInput {
   batchSize?: number;
   augment: boolean;
   crop: CropMode;
+  preprocessing: Preprocessing;
   labeledOnly: boolean;
   /** The app-data folder, where GPU correctness checks are remembered. */
   dataDir?: string;
@@ -73,6 +75,7 @@ export interface FeaturesTaskOutput {
 export interface PredictTaskInput {
   modelPath: string;
   crop: CropMode;
+  preprocessing: Preprocessing;
   items: { name: string; path?: string; base64?: string }[];
   topK: number;
   head: { weights: Float32Array; bias: Float32Array; labels: string[]; classIds: number[] } | null;
@@ -172,6 +175,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       {
         batchSize: input.batchSize ?? engine.batchSize ?? engineBatchSize(engine.name),
         crop: input.crop,
+        preprocessing: input.preprocessing,
         signal: hooks.signal,
       },
     );
@@ -207,7 +211,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
         continue;
       }
       const batch = new Float32Array(views.length * IMAGE_VALUES);
-      views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES));
+      views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES, input.preprocessing));
       const vectors = await engine.features(batch, views.length);
       db.transaction(() => {
         views.forEach((_, i) => {
@@ -260,7 +264,7 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
       results.push({ input: item.name, error: errorMessage(err), top: [] });
       continue;
     }
-    const x = toModelInput(rgb);
+    const x = toModelInput(rgb, undefined, 0, input.preprocessing);
     if (input.head === null) {
       const probs = await engine.probabilities(x, 1);
       results.push({
@@ -276,7 +280,7 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
     }
     const features = await engine.features(x, 1);
     const { labels, classIds } = input.head;
-    const probs = headProbabilities(input.head.weights, input.head.bias, features);
+    const { probs } = await predictHead(input.head, features, 1);
     results.push({
       input: item.name,
       error: null,

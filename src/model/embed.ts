@@ -9,6 +9,7 @@ import { ModelError, errorMessage } from './errors.ts';
 import type { Engine } from './engines/types.ts';
 import { IMAGE_VALUES } from './engines/types.ts';
 import { decodeRgb224, toModelInput, type CropMode, type ImageSource } from './preprocess.ts';
+import { PRESETS, type Preprocessing } from './pixel-presets.ts';
 
 export interface EmbedOptions {
   /** Images per engine call. Default 8. */
@@ -16,6 +17,8 @@ export interface EmbedOptions {
   /** Batches decoded ahead of the one the engine runs. Default: about two images per core. */
   ahead?: number;
   crop?: CropMode;
+  /** How the model wants its pixels; default the Caffe preset. */
+  preprocessing?: Preprocessing;
   /** Also return class probabilities (one pass; costs nothing extra on onnxruntime). */
   probabilities?: boolean;
   signal?: AbortSignal;
@@ -42,6 +45,7 @@ async function prepare(
   start: number,
   end: number,
   crop: CropMode,
+  pre: Preprocessing,
 ): Promise<PreparedBatch> {
   const settled = await Promise.allSettled(
     inputs.slice(start, end).map((src) => decodeRgb224(src, { crop })),
@@ -51,7 +55,7 @@ async function prepare(
   const input = new Float32Array(settled.filter((s) => s.status === 'fulfilled').length * IMAGE_VALUES);
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') {
-      toModelInput(s.value, input, indices.length * IMAGE_VALUES);
+      toModelInput(s.value, input, indices.length * IMAGE_VALUES, pre);
       indices.push(start + i);
     } else {
       const error =
@@ -71,12 +75,13 @@ export async function* embedImages(
 ): AsyncGenerator<EmbeddedBatch> {
   const batchSize = Math.max(1, opts.batchSize ?? 8);
   const crop = opts.crop ?? 'center';
+  const pre = opts.preprocessing ?? PRESETS.caffe;
   const ahead = Math.max(1, opts.ahead ?? Math.ceil((2 * availableParallelism()) / batchSize));
   const pending: Promise<PreparedBatch>[] = [];
   let nextStart = 0;
   const refill = (): void => {
     while (pending.length < ahead && nextStart < inputs.length) {
-      pending.push(prepare(inputs, nextStart, Math.min(nextStart + batchSize, inputs.length), crop));
+      pending.push(prepare(inputs, nextStart, Math.min(nextStart + batchSize, inputs.length), crop, pre));
       nextStart += batchSize;
     }
   };

@@ -6,6 +6,7 @@ import type { ModelDescription } from '../api/contract.ts';
 import { ModelError } from './errors.ts';
 import { analyzeModel } from './graph/analyze.ts';
 import { decodeModel } from './onnx/read.ts';
+import { detectPreprocessing } from './pixel-presets.ts';
 
 /**
  * Pretrained model files live in the app's data folder under their sha256, shared by every
@@ -103,7 +104,9 @@ export function describeModel(
   name: string,
   source: 'download' | 'file',
 ): ModelDescription {
-  const analysis = analyzeModel(decodeModel(bytes, name));
+  const model = decodeModel(bytes, name);
+  const analysis = analyzeModel(model);
+  const detected = detectPreprocessing(model);
   return {
     sha256: sha256Hex(bytes),
     name,
@@ -115,5 +118,7 @@ export function describeModel(
     inputName: analysis.inputName,
     featureTensor: analysis.featureTensor,
     classifierNode: analysis.classifierNode,
+    preprocessing: detected?.preprocessing ?? null,
+    preprocessingFrom: detected ? `detected from ${detected.from}` : null,
   };
 }

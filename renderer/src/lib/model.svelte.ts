@@ -4,6 +4,8 @@ import type { JobsState } from './jobs.svelte.ts';
 import type { Notices } from './notices.svelte.ts';
 import { errorMessage } from './errors.ts';
 
+export type PixelPreset = 'caffe' | 'torchvision' | 'tf';
+
 /** The pretrained model (download or import a file) and the feature extraction job. */
 export class ModelState {
   readonly #api: Api;
@@ -82,10 +84,14 @@ export class ModelState {
     }
   }
 
-  async importFile(path: string): Promise<boolean> {
+  /** `preset`: how the model wants its pixels; omitted, Incept reads it from the file. */
+  async importFile(path: string, preset?: PixelPreset): Promise<boolean> {
     this.#importing = true;
     try {
-      this.#status = await this.#api.call('model.import', { path });
+      this.#status = await this.#api.call('model.import', {
+        path,
+        ...(preset ? { preprocessing: preset } : {}),
+      });
       this.#notices.success('Model imported.');
       return true;
     } catch (err) {
@@ -93,6 +99,18 @@ export class ModelState {
       return false;
     } finally {
       this.#importing = false;
+    }
+  }
+
+  /** Changes the model's preprocessing; its features are then computed again. */
+  async setPreprocessing(preset: PixelPreset): Promise<boolean> {
+    try {
+      this.#status = await this.#api.call('model.preprocessing', { preprocessing: preset });
+      this.#notices.success('Preprocessing changed: extract features again.');
+      return true;
+    } catch (err) {
+      this.#notices.error(err, 'Could not change the preprocessing');
+      return false;
     }
   }
 

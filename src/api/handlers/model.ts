@@ -7,16 +7,25 @@ import type { ProjectStore } from '../../store/project.ts';
 import type { Handlers } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
 import { startModelDownload } from '../../model/download-job.ts';
+import { errorMessage } from '../../model/errors.ts';
+import { fromChoice, type Preprocessing, type PreprocessingChoice } from '../../model/pixel-presets.ts';
 
 export function modelHandlers(
   core: Core,
-): Pick<Handlers, 'model.status' | 'model.download' | 'model.import'> {
+): Pick<Handlers, 'model.status' | 'model.download' | 'model.import' | 'model.preprocessing'> {
   return {
     'model.status': async () => modelStatus(core, core.requireProject()),
-    'model.import': async ({ path }) => {
+    'model.import': async ({ path, preprocessing }) => {
       const project = core.requireProject();
+      const chosen = preprocessing === undefined ? undefined : choice(preprocessing);
       const description = await core.models.importFile(path);
-      useModel(project, description);
+      useModel(project, description, chosen);
+      return modelStatus(core, project);
+    },
+    'model.preprocessing': async ({ preprocessing }) => {
+      const project = core.requireProject();
+      const row = requireModel(core, project);
+      useModel(project, row.description, choice(preprocessing));
       return modelStatus(core, project);
     },
     'model.download': ({ url, sha256, bytes }) => {
@@ -28,6 +37,14 @@ export function modelHandlers(
       return { jobId: startModelDownload(core, project, source).id };
     },
   };
+}
+
+function choice(c: PreprocessingChoice): Preprocessing {
+  try {
+    return fromChoice(c);
+  } catch (err) {
+    throw new ApiError('invalid_args', errorMessage(err));
+  }
 }
 
 interface SavedSource {

@@ -8,7 +8,7 @@ import type {
   TrainTaskInput,
   TrainTaskOutput,
 } from '../../jobs/compute-tasks.ts';
-import { cropMode, featureCounts } from '../../store/models.ts';
+import { cropMode, featureCounts, modelPreprocessing } from '../../store/models.ts';
 import type { ProjectStore } from '../../store/project.ts';
 import {
   compareRuns,
@@ -137,6 +137,7 @@ export function trainHandlers(core: Core): TrainHandlers {
       const input: PredictTaskInput = {
         modelPath: core.models.pathFor(model.description.sha256),
         crop: cropMode(project),
+        preprocessing: modelPreprocessing(model),
         items: paths
           ? paths.map((p) => ({ name: p, path: p }))
           : images!.map((i) => ({ name: i.name, base64: i.base64 })),
@@ -187,6 +188,7 @@ async function extractFeatures(
     engine: opts.engine,
     augment: opts.augment,
     crop: cropMode(project),
+    preprocessing: modelPreprocessing(model),
     labeledOnly: scope.labeledOnly ?? false,
     ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
     dataDir: core.appData.dir,

@@ -15,34 +15,85 @@ import {
   type ParsedValues,
 } from '../command.ts';
 import { readFileSync } from 'node:fs';
+import { describePreprocessing, type PreprocessingChoice } from '../../model/pixel-presets.ts';
 
 function describeStatus(s: ModelStatus): string {
   if (!s.ready) return `Model: not ready. ${s.problem ?? ''}`;
   const m = s.model!;
   return [
     `Model: ${m.name} (sha256 ${m.sha256.slice(0, 12)}…, opset ${m.opset}, ${m.featureDim} features, ${m.numClasses} classes)`,
+    `Preprocessing: ${m.preprocessing ? describePreprocessing(m.preprocessing) : 'not chosen'}` +
+      (m.preprocessingFrom ? ` (${m.preprocessingFrom})` : ''),
     `Engine: ${s.engine ?? 'none'}`,
     `Features: ${s.features.done}/${s.features.images} images${s.features.failed ? `, ${s.features.failed} failed` : ''}`,
   ].join('\n');
 }
 
+function numberList(values: ParsedValues, name: string): number[] {
+  const raw = stringOption(values, name);
+  if (raw === undefined) throw new CliUsageError(`--preprocessing custom needs --${name} A,B,C`);
+  const list = raw.split(',').map((v) => Number(v.trim()));
+  if (list.length !== 3 || list.some((v) => !Number.isFinite(v))) {
+    throw new CliUsageError(`--${name} needs three numbers separated by commas, e.g. 0.485,0.456,0.406`);
+  }
+  return list;
+}
+
+/** --preprocessing caffe|torchvision|tf, or custom with its parts. */
+function preprocessingOption(values: ParsedValues): PreprocessingChoice | undefined {
+  const preset = stringOption(values, 'preprocessing');
+  if (preset === undefined) {
+    for (const part of ['channels', 'scale', 'mean', 'std']) {
+      if (stringOption(values, part) !== undefined)
+        throw new CliUsageError(`--${part} goes with --preprocessing custom`);
+    }
+    return undefined;
+  }
+  if (preset === 'caffe' || preset === 'torchvision' || preset === 'tf') return preset;
+  if (preset !== 'custom')
+    throw new CliUsageError('--preprocessing must be caffe, torchvision, tf or custom');
+  const channels = (stringOption(values, 'channels') ?? '').toUpperCase();
+  if (channels !== 'RGB' && channels !== 'BGR')
+    throw new CliUsageError('--preprocessing custom needs --channels rgb or bgr');
+  const scale = numberOption(values, 'scale');
+  if (scale === undefined)
+    throw new CliUsageError('--preprocessing custom needs --scale (e.g. 1, or 0.00392157 for 1/255)');
+  return { channelOrder: channels, scale, mean: numberList(values, 'mean'), std: numberList(values, 'std') };
+}
+
 export const modelCommand: CliCommand = {
   name: 'model',
   summary: 'Show, download (--download) or import (--file F) the pretrained model',
-  usage: 'incept model <project> [--download [--url URL --sha256 HEX]] [--file model.onnx] [--json]',
+  usage:
+    'incept model <project> [--download [--url URL --sha256 HEX]] [--file model.onnx] ' +
+    '[--preprocessing caffe|torchvision|tf|custom [--channels rgb|bgr --scale S --mean A,B,C --std A,B,C]] [--json]',
   options: {
     download: { type: 'boolean', default: false },
     file: { type: 'string' },
     url: { type: 'string' },
     sha256: { type: 'string' },
+    preprocessing: { type: 'string' },
+    channels: { type: 'string' },
+    scale: { type: 'string' },
+    mean: { type: 'string' },
+    std: { type: 'string' },
   },
   run: async (ctx, positionals, values) => {
     await ctx.openProject(positionals[0]);
     const file = stringOption(values, 'file');
     if (file && values.download) throw new CliUsageError('use --download or --file, not both');
+    const preprocessing = preprocessingOption(values);
     if (file) {
-      const status = await ctx.call('model.import', { path: file });
+      const status = await ctx.call('model.import', {
+        path: file,
+        ...(preprocessing !== undefined ? { preprocessing } : {}),
+      });
       return { json: status, text: `Imported ${file}.\n${describeStatus(status)}` };
+    }
+    if (preprocessing !== undefined) {
+      if (values.download) throw new CliUsageError('set --preprocessing after the download, or with --file');
+      const status = await ctx.call('model.preprocessing', { preprocessing });
+      return { json: status, text: describeStatus(status) };
     }
     if (values.download) {
       const url = stringOption(values, 'url');
