@@ -11,6 +11,7 @@ import sharp from 'sharp';
 import type { JobInfo, ModelStatus } from '../src/api/contract.ts';
 import { createCoreDispatch } from '../src/api/handlers.ts';
 import { Core } from '../src/core.ts';
+import type { EngineName } from '../src/model/engines/types.ts';
 import { writeGoogLeNet } from '../test/fixtures/googlenet.ts';
 
 export interface EmbedJobBench {
@@ -27,7 +28,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : 0;
 }
 
-export async function benchEmbedJob(opts: { images?: number } = {}): Promise<EmbedJobBench> {
+export async function benchEmbedJob(
+  opts: { images?: number; engine?: 'auto' | EngineName } = {},
+): Promise<EmbedJobBench> {
   const n = opts.images ?? 2000;
   const dir = mkdtempSync(join(tmpdir(), 'incept-bench-embedjob-'));
   const core = new Core({ dataDir: join(dir, 'data') });
@@ -74,7 +77,7 @@ export async function benchEmbedJob(opts: { images?: number } = {}): Promise<Emb
     let peak = rssBefore;
     const latencies: number[] = [];
     const started = performance.now();
-    const { jobId } = (await call('features.start', {})) as { jobId: string };
+    const { jobId } = (await call('features.start', { engine: opts.engine ?? 'auto' })) as { jobId: string };
     let finished = false;
     const done = core.jobs.wait(jobId).finally(() => (finished = true));
     // Meanwhile the API answers the UI's typical calls.
@@ -113,7 +116,15 @@ export async function benchEmbedJob(opts: { images?: number } = {}): Promise<Emb
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const i = process.argv.indexOf('--images');
+  const e = process.argv.indexOf('--engine');
   console.log(
-    JSON.stringify(await benchEmbedJob(i >= 0 ? { images: Number(process.argv[i + 1]) } : {}), null, 2),
+    JSON.stringify(
+      await benchEmbedJob({
+        ...(i >= 0 ? { images: Number(process.argv[i + 1]) } : {}),
+        ...(e >= 0 ? { engine: process.argv[e + 1] as EngineName } : {}),
+      }),
+      null,
+      2,
+    ),
   );
 }

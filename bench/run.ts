@@ -25,6 +25,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   train: async () => (await import('./train.ts')).benchTrain(),
   export: async () => (await import('./export.ts')).benchExport(images !== undefined ? { images } : {}),
   ui: async () => (await import('./ui.ts')).benchUi(images !== undefined ? { images } : {}),
+  // The browser-mode server under load: throughput, latency at 1 250 calls, WebSocket fan-out cost.
+  server: async () => (await import('./server.ts')).benchServer(images !== undefined ? { images } : {}),
 };
 
 const names = positionals.length === 0 || positionals.includes('all') ? Object.keys(benches) : positionals;

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import nodePath, { extname, type PlatformPath } from 'node:path';
 import { APP_HOST, APP_SCHEME, SECURITY_HEADERS } from './security.ts';
 
 const TYPES: Record<string, string> = {
@@ -17,11 +17,21 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
+/** Names Windows maps to devices in every folder (`C:\app\con` is the console). */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$/i;
+
 /**
  * Maps `app://incept/<path>` to a file inside the built renderer, or null. Only GET/HEAD on our
- * host; no `..` (raw or encoded), no encoded separators, nothing outside `rendererDir`.
+ * host; no `..` (raw or encoded), no encoded separators, nothing outside `rendererDir`. `path`
+ * is the platform's path rules, a parameter so that Windows' rules (drive letters, `:` streams,
+ * device names) are tested on every platform.
  */
-export function appUrlToFile(rendererDir: string, rawUrl: string): string | null {
+export function appUrlToFile(
+  rendererDir: string,
+  rawUrl: string,
+  path: PlatformPath = nodePath,
+): string | null {
+  const { isAbsolute, join, relative, resolve, sep } = path;
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -32,18 +42,21 @@ export function appUrlToFile(rendererDir: string, rawUrl: string): string | null
     return null;
   const rawPath = url.pathname;
   if (/%2f|%5c|%00/i.test(rawPath) || rawPath.includes('\\')) return null;
-  let path: string;
+  let decoded: string;
   try {
-    path = decodeURIComponent(rawPath);
+    decoded = decodeURIComponent(rawPath);
   } catch {
     return null;
   }
-  const segments = path.split('/').filter((s) => s !== '');
-  if (segments.some((s) => s === '.' || s === '..' || s.includes('\0'))) return null;
+  const segments = decoded.split('/').filter((s) => s !== '');
+  // A ':' is a drive (`D:`) or an alternate data stream on Windows and never in our file names.
+  if (segments.some((s) => s === '.' || s === '..' || s.includes('\0') || s.includes(':'))) return null;
+  if (sep === '\\' && segments.some((s) => WINDOWS_DEVICE.test(s.trim()))) return null;
   const root = resolve(rendererDir);
   const file = segments.length === 0 ? join(root, 'index.html') : resolve(root, ...segments);
   const rel = relative(root, file);
-  if (rel.startsWith('..') || rel.split(sep).includes('..')) return null;
+  // On Windows a file on another drive has no relative path: relative() answers it absolute.
+  if (rel === '' || isAbsolute(rel) || rel.startsWith('..') || rel.split(sep).includes('..')) return null;
   return file;
 }
 

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { RecentProject } from './api/contract.ts';
@@ -22,6 +31,8 @@ export function defaultDataDir(): string {
 }
 
 const MAX_RECENT = 12;
+/** Windows has ACLs instead of mode bits; chmod there only toggles read-only. */
+const PRIVATE_MODES = process.platform !== 'win32';
 
 /** A small JSON file in the data folder, replaced atomically on each write. */
 export class AppData {
@@ -60,17 +71,26 @@ export class AppData {
    * `incept serve` accepts the pages that are still open.
    */
   serveToken(): string {
+    // Checked on every start, not only at creation: a folder made under `umask 000`, or a
+    // token file loosened since, would let another account read or replace the token.
+    this.#ensurePrivateDir(true);
     const file = join(this.dir, 'serve-token');
     try {
-      const token = readFileSync(file, 'utf8').trim();
-      if (/^[A-Za-z0-9_-]{32,}$/.test(token)) return token;
+      const s = lstatSync(file);
+      // Only a plain file of this account is trusted; anything else is replaced below.
+      if (s.isFile() && (process.getuid === undefined || s.uid === process.getuid())) {
+        if (PRIVATE_MODES && (s.mode & 0o077) !== 0) chmodSync(file, 0o600);
+        const token = readFileSync(file, 'utf8').trim();
+        if (/^[A-Za-z0-9_-]{32,}$/.test(token)) return token;
+      }
     } catch {
       // First start: make one below.
     }
     const token = randomBytes(24).toString('base64url');
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(file, token, { mode: 0o600 });
-    chmodSync(file, 0o600);
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, token, { mode: 0o600 });
+    if (PRIVATE_MODES) chmodSync(tmp, 0o600);
+    renameSync(tmp, file);
     return token;
   }
 
@@ -91,8 +111,31 @@ export class AppData {
     }
   }
 
+  /**
+   * Creates the data folder readable by this account only (0700 whatever the umask) and
+   * tightens an existing one; `strict` turns a folder that can't be tightened into an error.
+   */
+  #ensurePrivateDir(strict: boolean): void {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    if (!PRIVATE_MODES) return;
+    const mode = statSync(this.dir).mode & 0o777;
+    if ((mode & 0o077) === 0) return;
+    try {
+      chmodSync(this.dir, 0o700);
+    } catch (err) {
+      if (strict) {
+        throw new Error(
+          `The data folder ${this.dir} is open to other accounts (mode ${mode.toString(8)}) and this ` +
+            `account cannot change that (${(err as Error).message}). Run "chmod 700 ${this.dir}" as its ` +
+            'owner, or set INCEPT_DATA_DIR to a folder of your own.',
+          { cause: err },
+        );
+      }
+    }
+  }
+
   #write(file: string, value: unknown): void {
-    mkdirSync(this.dir, { recursive: true });
+    this.#ensurePrivateDir(false);
     const target = join(this.dir, file);
     const tmp = `${target}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(value, null, 2));

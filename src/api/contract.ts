@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { ApiErrorShape } from './errors.ts';
 import type { TrainSettings as HeadSettings } from '../train/settings.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 
 /** Phantom marker carrying a result type; never read at run time. */
 function returns<T>(): T {
@@ -28,18 +29,43 @@ function method<A extends z.ZodType, R>(
 
 const Empty = z.object({}).strict();
 const Id = z.number().int().positive();
+/** A preprocessing preset by name, or a custom one's parts (value = (pixel·scale − mean) / std). */
+const PreprocessingChoice = z.union([
+  z.enum(['caffe', 'torchvision', 'tf']),
+  z
+    .object({
+      channelOrder: z.enum(['RGB', 'BGR']),
+      scale: z.number().positive(),
+      mean: z.array(z.number()).length(3),
+      std: z.array(z.number().positive()).length(3),
+    })
+    .strict(),
+]);
+
 const Path = z.string().trim().min(1, 'a path is required').max(4096);
 
 // ---------------------------------------------------------------------------------------------
 // Shared result shapes
 
-export type EngineName = 'tfjs-node-gpu' | 'tfjs-node' | 'onnxruntime' | 'wasm';
+export type EngineName =
+  | 'onnxruntime-webgpu'
+  | 'onnxruntime-dml'
+  | 'onnxruntime-coreml'
+  | 'onnxruntime-cuda'
+  | 'tfjs-node-gpu'
+  | 'tfjs-node'
+  | 'onnxruntime'
+  | 'wasm';
 
 export interface EngineStatus {
   name: EngineName;
   label: string;
   available: boolean;
   reason?: string;
+  /** GPU engines: the adapter (GPU and driver) the provider runs on, where it can be told. */
+  adapter?: string;
+  /** A software rasteriser (lavapipe, SwiftShader, WARP): used only when chosen explicitly. */
+  software?: boolean;
 }
 
 export interface ProjectInfo {
@@ -49,6 +75,8 @@ export interface ProjectInfo {
   createdAt: string;
   imageCount: number;
   classCount: number;
+  /** Why the project opened read-only (browse and export work, changes are refused); null if writable. */
+  readOnly: string | null;
 }
 
 export interface RecentProject {
@@ -273,6 +301,10 @@ export interface ModelDescription {
   inputName: string;
   featureTensor: string;
   classifierNode: string;
+  /** How Incept turns pixels into this model's input; null only before one is chosen. */
+  preprocessing: Preprocessing | null;
+  /** Where the preprocessing came from ("chosen at import", "detected from …"), or null. */
+  preprocessingFrom: string | null;
 }
 
 export interface ModelStatus {
@@ -651,9 +683,16 @@ export const methods = {
     'Download the pretrained model (resumable, verified) and use it for the project.',
   ),
   'model.import': method(
-    z.object({ path: Path }).strict(),
+    z.object({ path: Path, preprocessing: PreprocessingChoice.optional() }).strict(),
     returns<ModelStatus>(),
-    'Use a local .onnx file (for offline machines); it is checked and copied into the data folder.',
+    'Use a local .onnx file (for offline machines); it is checked and copied into the data folder. ' +
+      'preprocessing: how the model wants its pixels (caffe, torchvision, tf, or custom parts); needed ' +
+      'when the file does not say.',
+  ),
+  'model.preprocessing': method(
+    z.object({ preprocessing: PreprocessingChoice }).strict(),
+    returns<ModelStatus>(),
+    "Change the current model's preprocessing; its cached features are dropped and computed again.",
   ),
   'model.use': method(
     z
@@ -665,7 +704,19 @@ export const methods = {
   'features.start': method(
     z
       .object({
-        engine: z.enum(['auto', 'tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'wasm']).default('auto'),
+        engine: z
+          .enum([
+            'auto',
+            'onnxruntime-webgpu',
+            'onnxruntime-dml',
+            'onnxruntime-coreml',
+            'onnxruntime-cuda',
+            'tfjs-node-gpu',
+            'tfjs-node',
+            'onnxruntime',
+            'wasm',
+          ])
+          .default('auto'),
         batchSize: z.number().int().min(1).max(256).optional(),
         augment: z.boolean().default(false),
       })

@@ -32,15 +32,18 @@ export function assertMethod(name: unknown): asserts name is MethodName {
   }
 }
 
-/** The single entry point every transport calls. Errors always come out as ApiError. */
-export function createDispatch(handlers: Handlers): Dispatch {
+/**
+ * The single entry point every transport calls. Errors always come out as ApiError; `explain`
+ * may first turn a low-level error into one that names the file and what to do.
+ */
+export function createDispatch(handlers: Handlers, explain?: (err: unknown) => unknown): Dispatch {
   return async (name, raw) => {
     try {
       assertMethod(name);
       const args = parseArgs(name, raw);
       return await (handlers[name] as Handler<MethodName>)(args as never);
     } catch (err) {
-      throw ApiError.from(err);
+      throw ApiError.from(explain ? explain(err) : err);
     }
   };
 }

@@ -4,6 +4,7 @@
  * assembly covers the whole contract.
  */
 import type { Core } from '../core.ts';
+import { explainSqliteError } from '../store/project-open.ts';
 import { createDispatch, type Dispatch, type Handlers } from './dispatch.ts';
 import { appHandlers } from './handlers/app.ts';
 import { datasetHandlers } from './handlers/dataset.ts';
@@ -22,12 +23,15 @@ export function createHandlers(core: Core): Handlers {
     ...jobHandlers(core),
     ...datasetHandlers(core),
     ...imports,
-    ...uploadHandlers(core, imports['import.start']),
+    ...uploadHandlers(core),
     ...modelHandlers(core),
     ...trainHandlers(core),
   };
 }
 
 export function createCoreDispatch(core: Core): Dispatch {
-  return createDispatch(createHandlers(core));
+  return createDispatch(createHandlers(core), (err) => {
+    const project = core.project;
+    return project ? explainSqliteError(err, project.path, project.readOnly) : err;
+  });
 }

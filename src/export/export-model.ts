@@ -12,20 +12,24 @@ import { fileURLToPath } from 'node:url';
 import type { ExportReport } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { decodeModel } from '../model/onnx/read.ts';
-import { INPUT_SIZE, MEAN_BGR } from '../model/preprocess.ts';
+import { INPUT_SIZE } from '../model/preprocess.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './atomic-dir.ts';
 import {
   labelsText,
   metadataResize,
   modelCard,
   preprocessingDescription,
+  preprocessingMetadata,
+  publicValidation,
+  type ClassCount,
   type ExportMetadata,
   type TensorSpec,
 } from './model-card.ts';
-import { analyzeNetwork, type Network } from './network.ts';
+import { analyzeModel, type ModelAnalysis } from '../model/graph/analyze.ts';
 import { buildOnnxModel } from './onnx-export.ts';
 import { checkOnnx, checkTfjs, decodeCheckImages, type CheckImage, type FormatCheck } from './self-check.ts';
-import { buildTfGraph } from './tfjs-graph.ts';
+import { buildTfGraph, exportBatch } from './tfjs-graph.ts';
 import { packWeights, type Quantize } from './tfjs-weights.ts';
 
 export interface ExportInput {
@@ -39,13 +43,15 @@ export interface ExportInput {
   quantize: Quantize;
   /** Default true: the graph takes RGB 0..255 NHWC [N, 224, 224, 3]. */
   preprocessing: boolean;
+  /** The model's own preprocessing (the app's features were computed with it). */
+  pixels: Preprocessing;
   out: string;
   force: boolean;
   metadata: {
     runId: number;
     settings: object;
     validation: object | null;
-    classCounts: { name: string; count: number }[];
+    classCounts: ClassCount[];
     appVersion: string;
     cropMode: 'center' | 'squash';
   };
@@ -109,17 +115,32 @@ async function listFiles(dir: string): Promise<{ files: string[]; bytes: number 
   return { files: files.sort(), bytes };
 }
 
+function formatName(format: 'tfjs' | 'onnx'): string {
+  return format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
+}
+
 function describeFailure(check: FormatCheck): string {
-  const name = check.format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
   const agreeing = Math.round(check.agreement * check.images);
+  const want = check.required;
+  const required =
+    `${(100 * want.agreement).toFixed(0)} %` +
+    (want.maxDiff === null ? '' : ` and ≤ ${want.maxDiff.toExponential(0)}`);
+  const weights = check.quantize === 'none' ? 'float32' : `${check.quantize}-quantized`;
   return (
-    `the ${name} model agrees with Incept on the top class of ${agreeing} of ${check.images} check images ` +
-    `(${(100 * check.agreement).toFixed(1)} %), largest probability difference ${check.maxDiff.toExponential(2)} ` +
-    `(required: 100 % and ≤ ${check.tolerance === null ? '–' : check.tolerance.toExponential(0)})`
+    `the ${weights} ${formatName(check.format)} model agrees with Incept on the top class of ${agreeing} of ` +
+    `${check.images} check images (${(100 * check.agreement).toFixed(1)} %), largest probability difference ` +
+    `${check.maxDiff.toExponential(2)} (required: ${required})`
   );
 }
 
-/** What the caller should tell the user about checks that passed without proving much. */
+/** The advice that goes with a failed check: a quantization miss is a choice, a float32 miss a bug. */
+function failureAdvice(failures: FormatCheck[]): string {
+  return failures.every((f) => f.quantize !== 'none')
+    ? 'Export without --quantize (or with float16 instead of uint8) for predictions that match Incept.'
+    : 'This is a bug in the exporter; please report it with the model you used.';
+}
+
+/** What the caller should tell the user about checks that passed with differences. */
 function checkWarnings(checks: FormatCheck[], quantize: Quantize): string[] {
   const warnings: string[] = [];
   if (quantize !== 'none' && checks.some((c) => c.format === 'onnx')) {
@@ -128,29 +149,24 @@ function checkWarnings(checks: FormatCheck[], quantize: Quantize): string[] {
     );
   }
   for (const c of checks) {
-    const name = c.format === 'tfjs' ? 'TensorFlow.js' : 'ONNX';
-    if (c.images === 0) {
+    if (c.quantize !== 'none' && c.agreement < 1) {
       warnings.push(
-        `No check images were given, so the ${name} model was only loaded and run, not compared with Incept.`,
-      );
-    } else if (c.tolerance === null && c.agreement < 1) {
-      warnings.push(
-        `The ${quantize}-quantized ${name} model picks the same class as Incept for ${(100 * c.agreement).toFixed(1)} % ` +
-          `of the check images (largest probability difference ${c.maxDiff.toExponential(2)}); export without ` +
-          'quantization for identical predictions.',
+        `The ${c.quantize}-quantized ${formatName(c.format)} model picks the same class as Incept for ` +
+          `${(100 * c.agreement).toFixed(1)} % of the check images (largest probability difference ` +
+          `${c.maxDiff.toExponential(2)}); export without quantization for identical predictions.`,
       );
     }
   }
   return warnings;
 }
 
-function baseModelName(net: Network): string {
-  const graphName = net.model.proto.graph?.name ?? '';
-  const isGoogLeNet =
-    /googlenet/i.test(graphName) || net.body.some((n) => n.outputs.some((o) => o.startsWith('inception_')));
-  return isGoogLeNet
-    ? 'BVLC GoogLeNet (ImageNet), ONNX Model Zoo layout'
-    : graphName || 'ONNX image classifier';
+/**
+ * What the base model is, from what its file says: its graph name and producer. Incept cannot
+ * tell a BVLC GoogLeNet from any other file with the same layout, so it claims no provenance.
+ */
+function baseModelName(a: ModelAnalysis): string {
+  const producer = a.producer ? `, produced by ${a.producer}` : '';
+  return a.graphName ? `the ONNX model "${a.graphName}"${producer}` : `an ONNX model${producer}`;
 }
 
 /**
@@ -163,21 +179,23 @@ async function runChecks(
   images: CheckImage[],
   opts: {
     preprocessing: boolean;
-    quantized: boolean;
-    numClasses: number;
+    pixels: Preprocessing;
+    quantize: Quantize;
+    /** Images per call of the written models (1 where an op mixes the images of a batch). */
+    batch: number;
     signal: AbortSignal | undefined;
     progress: (phase: string) => void;
   },
 ): Promise<FormatCheck[]> {
   const phase = `checking ${formats.join(' and ')}`;
-  const perImage = { signal: opts.signal, progress: () => opts.progress(phase) };
-  const base = { preprocessing: opts.preprocessing, numClasses: opts.numClasses };
+  const perImage = { signal: opts.signal, batch: opts.batch, progress: () => opts.progress(phase) };
+  const base = { preprocessing: opts.preprocessing, pixels: opts.pixels };
   const both = formats.length > 1;
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
   const run = (format: 'tfjs' | 'onnx') =>
     format === 'tfjs'
-      ? checkTfjs(join(staging, 'tfjs'), { ...base, quantized: opts.quantized }, images, {
+      ? checkTfjs(join(staging, 'tfjs'), { ...base, quantize: opts.quantize }, images, {
           ...perImage,
           signal,
         })
@@ -224,18 +242,11 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
   report(current);
   await checkTarget(out, input.force);
   const model = decodeModel(input.modelBytes, 'The pretrained model');
-  const net = analyzeNetwork(model);
-  const [, ch, h, w] = net.input.shape;
-  if (ch !== 3 || h !== INPUT_SIZE || w !== INPUT_SIZE) {
-    throw new ApiError(
-      'precondition',
-      `The pretrained model takes [${net.input.shape.join(', ')}] images; Incept exports 3×${INPUT_SIZE}×${INPUT_SIZE} models.`,
-    );
-  }
-  if (net.featureDim * numClasses !== input.head.weights.length) {
+  const net = analyzeModel(model, { featureSize: null });
+  if (net.featureSize * numClasses !== input.head.weights.length) {
     throw invalid(
       `The head has ${input.head.weights.length / numClasses} inputs per class but the model's classifier reads ` +
-        `${net.featureDim} features; was it trained on another model?`,
+        `${net.featureSize} features; was it trained on another model?`,
     );
   }
   report(formats.includes('tfjs') ? 'writing TensorFlow.js' : 'writing ONNX', 1);
@@ -248,6 +259,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       labels: input.labels,
       runId: input.metadata.runId,
       preprocessingInGraph: input.preprocessing,
+      preprocessingPreset: input.pixels.preset,
       resize: metadataResize(input.metadata.cropMode).rule,
       baseModelSha256: input.modelSha256,
       appVersion: input.metadata.appVersion,
@@ -264,7 +276,10 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
 
     if (formats.includes('tfjs')) {
       checkpoint();
-      const graph = buildTfGraph(net, input.head, { preprocessing: input.preprocessing });
+      const graph = buildTfGraph(net, input.head, {
+        preprocessing: input.preprocessing,
+        pixels: input.pixels,
+      });
       const packed = packWeights(graph.weights, input.quantize);
       const dir = join(staging, 'tfjs');
       await mkdir(dir);
@@ -292,13 +307,15 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
 
     if (formats.includes('onnx')) {
       checkpoint();
-      const onnx = buildOnnxModel(net, input.head, {
+      const onnx = buildOnnxModel(model, net, input.head, {
         preprocessing: input.preprocessing,
+        pixels: input.pixels,
         labels: input.labels,
         appVersion: input.metadata.appVersion,
         metadata: {
           'incept.run_id': String(input.metadata.runId),
-          'incept.preprocessing': preprocessingDescription(input.preprocessing),
+          'incept.preprocessing': preprocessingDescription(input.preprocessing, input.pixels),
+          'incept.preprocessing.preset': input.pixels.preset,
           'incept.resize': metadataResize(input.metadata.cropMode).rule,
           'incept.base_model_sha256': input.modelSha256,
         },
@@ -337,19 +354,30 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       throw err;
     }
     const { images, skipped } = decoded;
+    if (images.length === 0) {
+      throw new ApiError(
+        'precondition',
+        (nImages === 0
+          ? 'The export has no check images, '
+          : `None of the ${nImages} check images could be read (first: ${skipped[0]?.reason}), `) +
+          'so the exported files could not be compared with Incept. Compute features for the labeled ' +
+          `images (incept embed) and export again. Nothing was written to ${out}.`,
+      );
+    }
     const checks = await runChecks(staging, formats, images, {
       preprocessing: input.preprocessing,
-      quantized: input.quantize !== 'none',
-      numClasses,
+      pixels: input.pixels,
+      quantize: input.quantize,
+      batch: exportBatch(net) === -1 ? 16 : 1,
       signal,
       progress: (phase) => report(phase, 1),
     });
     const failures = checks.filter((c) => !c.passed);
     if (failures.length > 0) {
       throw new ApiError(
-        'internal',
+        failures.every((f) => f.quantize !== 'none') ? 'precondition' : 'internal',
         `The export failed its self-check: ${failures.map(describeFailure).join('; ')}. Nothing was written to ${out}. ` +
-          'This is a bug in the exporter; please report it with the model you used.',
+          failureAdvice(failures),
         { checks },
       );
     }
@@ -362,14 +390,10 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
       labels: input.labels,
       input: {
         dtype: 'float32',
-        range: input.preprocessing ? [0, 255] : 'BGR minus means',
-        channelOrder: input.preprocessing ? 'RGB' : 'BGR',
+        range: input.preprocessing ? [0, 255] : 'preprocessed',
+        channelOrder: input.preprocessing ? 'RGB' : input.pixels.channelOrder,
         size: [INPUT_SIZE, INPUT_SIZE],
-        preprocessing: {
-          inGraph: input.preprocessing,
-          description: preprocessingDescription(input.preprocessing),
-          meansBGR: [...MEAN_BGR],
-        },
+        preprocessing: preprocessingMetadata(input.preprocessing, input.pixels),
       },
       resize: metadataResize(input.metadata.cropMode),
       output: { dtype: 'float32', meaning: 'Softmax probabilities, one per class in `labels` order.' },
@@ -379,21 +403,19 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
         sha256: input.modelSha256,
         producer: model.producer,
         opset: model.opset,
-        replacedClassifier: net.classifier.name,
-        featureDim: net.featureDim,
+        replacedClassifier: net.classifierNode,
+        featureDim: net.featureSize,
       },
       training: {
         runId: input.metadata.runId,
         settings: input.metadata.settings,
-        validation: input.metadata.validation,
+        validation: publicValidation(input.metadata.validation),
         classCounts: input.metadata.classCounts,
       },
       selfCheck: {
         note:
-          images.length > 0
-            ? `After writing, each file was loaded with the stock loaders (tfjs-converter loadGraphModel, onnxruntime) ` +
-              `and run on ${images.length} check images prepared by Incept; its probabilities were compared with Incept's own.`
-            : 'No check images were given: each file was only loaded with the stock loaders and run on a blank image.',
+          `After writing, each file was loaded with the stock loaders (tfjs-converter loadGraphModel, onnxruntime) ` +
+          `and run on ${images.length} check images prepared by Incept; its probabilities were compared with Incept's own.`,
         results: checks,
         skippedImages: skipped,
       },

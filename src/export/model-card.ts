@@ -2,7 +2,9 @@
  * The files beside the exported models: metadata.json (everything a program needs to use the
  * model correctly), labels.txt and the model card README.md.
  */
-import { PREPROCESSING, MEAN_BGR, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
+import { PREPROCESSING, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
+import { describePreprocessing, type PresetName, type Preprocessing } from '../model/pixel-presets.ts';
+import { inGraphPreprocessing } from './preprocessing.ts';
 import type { FormatCheck } from './self-check.ts';
 import type { Quantize } from './tfjs-weights.ts';
 
@@ -32,13 +34,21 @@ export interface ExportMetadata {
   labels: string[];
   input: {
     dtype: 'float32';
-    range: [number, number] | 'BGR minus means';
+    range: [number, number] | 'preprocessed';
     channelOrder: 'RGB' | 'BGR';
     size: [number, number];
     preprocessing: {
       inGraph: boolean;
       description: string;
-      meansBGR: readonly number[];
+      /** The model's preset and its parts: value = (pixel · scale − mean) / std in channelOrder. */
+      preset: PresetName;
+      channelOrder: 'RGB' | 'BGR';
+      scale: number;
+      mean: number[];
+      std: number[];
+      /** The same per RGB input channel, then reversed for BGR: pixel · multiply − subtract. */
+      multiplyRGB: number[];
+      subtractRGB: number[];
     };
   };
   resize: {
@@ -63,9 +73,37 @@ export interface ExportMetadata {
     runId: number;
     settings: object;
     validation: object | null;
-    classCounts: { name: string; count: number }[];
+    /** Labeled images per class in each split of the run's own label snapshot. */
+    classCounts: ClassCount[];
   };
   selfCheck: { note: string; results: FormatCheck[]; skippedImages: { path: string; reason: string }[] };
+}
+
+export interface ClassCount {
+  name: string;
+  train: number;
+  validation: number;
+  test: number;
+}
+
+/**
+ * The run's validation metrics as they may leave the app: scores, counts and the confusion
+ * matrix by class name; no database ids (the per-cell image ids, class ids) go out.
+ */
+export function publicValidation(v: object | null): object | null {
+  if (!v) return null;
+  const m = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of ['accuracy', 'loss', 'macroF1', 'count', 'confusion']) if (key in m) out[key] = m[key];
+  if (Array.isArray(m.perClass)) {
+    out.perClass = (m.perClass as Record<string, unknown>[]).map((row) => {
+      const kept: Record<string, unknown> = {};
+      for (const key of ['name', 'precision', 'recall', 'f1', 'support'])
+        if (key in row) kept[key] = row[key];
+      return kept;
+    });
+  }
+  return out;
 }
 
 export function resizeRule(crop: CropMode): string {
@@ -75,12 +113,30 @@ export function resizeRule(crop: CropMode): string {
         `centre ${INPUT_SIZE}×${INPUT_SIZE} px.`;
 }
 
-export function preprocessingDescription(inGraph: boolean): string {
+export function preprocessingDescription(inGraph: boolean, pixels: Preprocessing): string {
   return inGraph
     ? `Feed RGB pixel values 0..255 as float32 [N, ${INPUT_SIZE}, ${INPUT_SIZE}, 3] (NHWC), already resized and ` +
-        'cropped. The graph reorders the channels to BGR and subtracts the ImageNet means itself.'
-    : `Feed the network's own input: channels in BGR order, 0..255 minus the ImageNet means ` +
-        `(B ${MEAN_BGR[0]}, G ${MEAN_BGR[1]}, R ${MEAN_BGR[2]}), float32.`;
+        `cropped. The graph applies the model's preprocessing itself (${describePreprocessing(pixels)}).`
+    : `Feed the network's own input, float32: ${describePreprocessing(pixels)} ` +
+        '(value = (pixel × scale − mean) / std per channel).';
+}
+
+export function preprocessingMetadata(
+  inGraph: boolean,
+  pixels: Preprocessing,
+): ExportMetadata['input']['preprocessing'] {
+  const g = inGraphPreprocessing(pixels);
+  return {
+    inGraph,
+    description: preprocessingDescription(inGraph, pixels),
+    preset: pixels.preset,
+    channelOrder: pixels.channelOrder,
+    scale: pixels.scale,
+    mean: [...pixels.mean],
+    std: [...pixels.std],
+    multiplyRGB: [...g.multiply],
+    subtractRGB: [...g.subtract],
+  };
 }
 
 export function labelsText(labels: string[]): string {
@@ -154,7 +210,10 @@ function metricsSection(validation: object | null, labels: string[]): string {
 
 function checkSection(meta: ExportMetadata): string {
   const rows = meta.selfCheck.results.map((r) => {
-    const tol = r.tolerance === null ? 'reported only (quantized)' : `≤ ${r.tolerance}`;
+    const tol =
+      `top-1 ≥ ${(100 * r.required.agreement).toFixed(0)} %` +
+      (r.required.maxDiff === null ? '' : `, difference ≤ ${r.required.maxDiff}`) +
+      (r.quantize === 'none' ? '' : ` (${r.quantize} weights)`);
     return `| ${r.format} | ${r.images} | ${pct(r.agreement)} | ${r.maxDiff.toExponential(2)} | ${tol} | ${r.passed ? 'passed' : 'FAILED'} |`;
   });
   return [
@@ -184,7 +243,9 @@ function usageSection(meta: ExportMetadata): string {
       '// canvas: the image drawn at 224×224 by the resize/crop rule under Input',
       inGraph
         ? 'const x = tf.browser.fromPixels(canvas).toFloat().expandDims(0); // RGB 0..255'
-        : `const x = tf.browser.fromPixels(canvas).toFloat().reverse(-1).sub([${MEAN_BGR.join(', ')}]).expandDims(0);`,
+        : `const x = tf.browser.fromPixels(canvas).toFloat().mul([${meta.input.preprocessing.multiplyRGB.join(', ')}])` +
+            `.sub([${meta.input.preprocessing.subtractRGB.join(', ')}])` +
+            `${meta.input.preprocessing.channelOrder === 'BGR' ? '.reverse(-1)' : ''}.expandDims(0);`,
       `const probabilities = await model.predict(x).data(); // order: labels.txt`,
       '```',
       '',
@@ -218,9 +279,9 @@ function usageSection(meta: ExportMetadata): string {
 }
 
 export function modelCard(meta: ExportMetadata): string {
-  const counts = new Map(meta.training.classCounts.map((c) => [c.name, c.count]));
+  const counts = new Map(meta.training.classCounts.map((c) => [c.name, c]));
+  const cell = (l: string, split: 'train' | 'validation' | 'test') => String(counts.get(l)?.[split] ?? '–');
   const formats = Object.entries(meta.formats) as [string, FormatInfo][];
-  const inGraph = meta.input.preprocessing.inGraph;
   return [
     `# Image classifier: ${meta.labels.map(md).join(', ')}`,
     '',
@@ -231,9 +292,11 @@ export function modelCard(meta: ExportMetadata): string {
     '',
     '## Classes',
     '',
-    '| # | Class | Training images |',
-    '| ---: | --- | ---: |',
-    ...meta.labels.map((l, i) => `| ${i} | ${md(l)} | ${counts.get(l) ?? '–'} |`),
+    '| # | Class | Training images | Validation images | Test images |',
+    '| ---: | --- | ---: | ---: | ---: |',
+    ...meta.labels.map(
+      (l, i) => `| ${i} | ${md(l)} | ${cell(l, 'train')} | ${cell(l, 'validation')} | ${cell(l, 'test')} |`,
+    ),
     '',
     'The model outputs one probability per class, in this order (also in `labels.txt` and `metadata.json`).',
     '',
@@ -253,7 +316,7 @@ export function modelCard(meta: ExportMetadata): string {
     '',
     '## Input',
     '',
-    `- ${preprocessingDescription(inGraph)}`,
+    `- Preprocessing preset: **${meta.input.preprocessing.preset}**. ${meta.input.preprocessing.description}`,
     `- Resize and crop: ${meta.resize.rule} ${meta.resize.orientation}; transparency ${meta.resize.alpha}; ${meta.resize.colourspace}.`,
     '- The samples apply exactly this rule. `samples/node.mjs` uses the same library as Incept (sharp) and reproduces ' +
       "Incept's pixels; the browser and Python samples resize with the canvas / Pillow, which can move probabilities slightly.",

@@ -11,8 +11,21 @@ export interface WeightEntry {
   shape: number[];
   dtype: 'float32' | 'int32';
   data: Float32Array | Int32Array;
-  /** Only network weights are quantized; shape constants, means and pad values stay exact. */
+  /** Only large convolution weights are quantized (see isLargeConvWeight); the rest stays exact. */
   quantizable: boolean;
+}
+
+/** Below this many values a weight saves too little to be worth any rounding. */
+export const QUANTIZE_MIN_VALUES = 1024;
+
+/**
+ * Which weights quantization may touch: convolution filters of some size. They are nearly all of
+ * the bytes, and each output sums many of them, so rounding errors average out. Biases and the
+ * classifier are a few kilobytes and feed the logits directly: rounding them moves every
+ * probability (8 bits over a bias range of −42…98 is a step of 0.5 in a logit), so they stay float32.
+ */
+export function isLargeConvWeight(dims: readonly number[]): boolean {
+  return dims.length === 4 && dims.reduce((a, b) => a * b, 1) >= QUANTIZE_MIN_VALUES;
 }
 
 export interface ManifestEntry {

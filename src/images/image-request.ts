@@ -30,7 +30,11 @@ export function parseImageRequest(rest: string): ImageRequest {
       'invalid_args',
       `Not an image address: ${JSON.stringify(rest)} (expected <id>/<sha256>/thumb or /full).`,
     );
-  return { id: Number(m[1]), hash: m[2] ?? null, variant: m[3] as ImageVariant };
+  const id = Number(m[1]);
+  // Above 2^53 a number is rounded: 9999999999999999 would quietly become another id.
+  if (!Number.isSafeInteger(id))
+    throw new ApiError('invalid_args', `Image id ${m[1]} is out of range (no image has it).`);
+  return { id, hash: m[2] ?? null, variant: m[3] as ImageVariant };
 }
 
 /**
@@ -40,11 +44,6 @@ export function parseImageRequest(rest: string): ImageRequest {
  */
 export function imageCacheControl(rest: string): string {
   return parseImageRequest(rest).hash === null ? 'no-store' : 'private, max-age=31536000, immutable';
-}
-
-/** The path part of an image address (`/img/<this>`, `incept-img://<this>`). */
-export function imageAddress(id: number, hash: string, variant: ImageVariant): string {
-  return `${id}/${hash}/${variant}`;
 }
 
 interface RequestRow {

@@ -168,6 +168,8 @@ export async function scanFolders(
     if (o.kind === 'unchanged') {
       markSeen(db, o.known.id, scanId);
       counters.unchanged++;
+      // An unreadable file gets its folder's label (and makes the class) once it can be read.
+      if (o.known.status === 'unreadable') return;
       const cls = classFor(root, o.entry);
       if (cls !== null) labelIfUnlabeled(db, o.known.id, cls);
       return;
@@ -203,6 +205,7 @@ export async function scanFolders(
       if (row.status === 'ok') counters.imported++;
       else failed();
     }
+    if (row.status !== 'ok') return;
     const cls = classFor(root, entry);
     if (cls !== null) labelIfUnlabeled(db, id, cls);
   };

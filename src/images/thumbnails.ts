@@ -66,16 +66,26 @@ async function cached(file: string, make: () => Promise<Buffer>): Promise<Buffer
   if (!pending) {
     pending = limit(async () => {
       const body = await make();
-      await mkdir(dirname(file), { recursive: true });
       // Written aside and renamed: a reader never sees half a file, even after a crash.
       const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(tmp, body);
-      await rename(tmp, file);
+      try {
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(tmp, body);
+        await rename(tmp, file);
+      } catch (err) {
+        // A project in a read-only folder is still browsed: its thumbnails are just not kept.
+        if (!isNotWritable(err)) throw err;
+      }
       return body;
     }).finally(() => making.delete(file));
     making.set(file, pending);
   }
   return pending;
+}
+
+function isNotWritable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
 }
 
 function createLimiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {

@@ -58,10 +58,18 @@ export async function* walkImages(
     const { entries, failure } = listed;
     entries.sort((a, b) => naturalCompare(a.name, b.name));
     const subfolders: { dir: string; top: string | null }[] = [];
-    for (const ent of entries) {
+    for (const { ent, name, raw } of entries) {
       if (signal?.aborted) return;
-      const path = join(dir, ent.name);
-      if (ent.name.startsWith('.')) {
+      const path = join(dir, name);
+      if (!Buffer.from(name, 'utf8').equals(raw)) {
+        report.skipped(
+          path,
+          'the name is not valid UTF-8 (text in another encoding), so it cannot be stored exactly; ' +
+            'rename it (e.g. with "convmv") and import again',
+        );
+        continue;
+      }
+      if (name.startsWith('.')) {
         report.skipped(path, 'hidden file or folder');
         continue;
       }
@@ -92,9 +100,9 @@ export async function* walkImages(
           continue;
         }
         visited.add(id!);
-        subfolders.push({ dir: path, top: top ?? ent.name });
+        subfolders.push({ dir: path, top: top ?? name });
       } else if (isFile) {
-        if (hasImageExtension(ent.name)) yield { path, name: ent.name, topFolder: top };
+        if (hasImageExtension(name)) yield { path, name, topFolder: top };
         else report.skipped(path, 'not an image file name');
       } else {
         report.skipped(path, 'not a regular file');
@@ -107,22 +115,32 @@ export async function* walkImages(
   }
 }
 
+interface ListedEntry {
+  ent: Dirent;
+  /** The name decoded as UTF-8, and its bytes (to tell a name that is not UTF-8). */
+  name: string;
+  raw: Buffer;
+}
+
 /**
  * A folder's entries. Listing that breaks off part-way keeps what was listed, and says why in
  * `failure`; a folder that cannot be opened at all throws.
  */
 interface Listing {
-  entries: Dirent[];
+  entries: ListedEntry[];
   failure: unknown;
 }
 
 async function listFolder(dir: string, signal?: AbortSignal): Promise<Listing> {
-  const handle = await opendir(dir, { bufferSize: 128 });
-  const entries: Dirent[] = [];
+  // Names as bytes: a name that is not valid UTF-8 would otherwise come back with U+FFFD in
+  // it, a path that names no file.
+  const handle = await opendir(dir, { bufferSize: 128, encoding: 'buffer' as BufferEncoding });
+  const entries: ListedEntry[] = [];
   try {
     for await (const ent of handle) {
       if (signal?.aborted) break;
-      entries.push(ent);
+      const raw = ent.name as unknown as Buffer;
+      entries.push({ ent, name: raw.toString('utf8'), raw });
     }
   } catch (err) {
     return { entries, failure: err };

@@ -2,16 +2,23 @@
  * The tasks the compute worker runs. Each opens what it needs itself (the model file, its own
  * connection to the project database), so only small messages cross threads.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { ImagePrediction } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { decodeAugmentedRgb224 } from '../model/augment.ts';
-import { createEngine } from '../model/engines/registry.ts';
+import {
+  createEngine,
+  engineBatchSize,
+  seedProbes,
+  type EngineFailure,
+  type EngineProbe,
+} from '../model/engines/registry.ts';
 import { IMAGE_VALUES, type Engine, type EngineName } from '../model/engines/types.ts';
 import { embedImages } from '../model/embed.ts';
 import { errorMessage } from '../model/errors.ts';
 import { IMAGENET_CLASSES, topK } from '../model/imagenet-classes.ts';
 import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 import { vectorBlob } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import {
@@ -21,7 +28,7 @@ import {
   type TrainTaskOutput,
 } from '../train/train-task.ts';
 import { predictNewImages } from '../train/predict-new.ts';
-import { headProbabilities } from './head-math.ts';
+import { predictHead } from '../train/predict.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
 
 export type { TrainTaskInput, TrainTaskOutput };
@@ -47,7 +54,12 @@ export interface FeaturesTaskInput {
   batchSize?: number;
   augment: boolean;
   crop: CropMode;
+  preprocessing: Preprocessing;
   labeledOnly: boolean;
+  /** The app-data folder, where GPU correctness checks are remembered. */
+  dataDir?: string;
+  /** The API thread's engine probes, so this thread does not probe again. */
+  probes?: EngineProbe[];
 }
 
 export interface FeaturesTaskOutput {
@@ -60,11 +72,14 @@ export interface FeaturesTaskOutput {
   failures: string[];
   /** Images the current run predicted for the first time (new since it was trained). */
   predicted: number;
+  /** Engines passed over on the way to this one (e.g. a GPU without a driver), and why. */
+  skipped: EngineFailure[];
 }
 
 export interface PredictTaskInput {
   modelPath: string;
   crop: CropMode;
+  preprocessing: Preprocessing;
   items: { name: string; path?: string; base64?: string }[];
   topK: number;
   head: { weights: Float32Array; bias: Float32Array; labels: string[]; classIds: number[] } | null;
@@ -73,20 +88,29 @@ export interface PredictTaskInput {
 // ---------------------------------------------------------------------------------------------
 // The engine stays loaded between tasks: loading GoogLeNet costs about a second.
 
-let cached: { key: string; engine: Engine } | null = null;
+let cached: { key: string; engine: Engine; skipped: EngineFailure[] } | null = null;
 
-async function engineFor(modelPath: string, choice: 'auto' | EngineName): Promise<Engine> {
+async function engineFor(
+  modelPath: string,
+  choice: 'auto' | EngineName,
+  dataDir?: string,
+): Promise<{ engine: Engine; skipped: EngineFailure[] }> {
   const key = `${modelPath}|${choice}`;
-  if (cached?.key === key) return cached.engine;
+  if (cached?.key === key) return cached;
   if (cached) await cached.engine.dispose();
   cached = null;
   const bytes = new Uint8Array(await readFile(modelPath));
-  const { engine } = await createEngine(bytes, { engine: choice, source: modelPath });
-  cached = { key, engine };
-  return engine;
+  const skipped: EngineFailure[] = [];
+  const { engine, failures } = await createEngine(bytes, {
+    engine: choice,
+    source: modelPath,
+    ...(dataDir !== undefined ? { dataDir } : {}),
+    onFallback: (f) => skipped.push(f),
+  });
+  skipped.unshift(...failures);
+  cached = { key, engine, skipped };
+  return cached;
 }
-
-const DEFAULT_BATCH = 8;
 
 interface Todo {
   hash: string;
@@ -97,7 +121,8 @@ interface Todo {
 
 async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Promise<FeaturesTaskOutput> {
   const started = performance.now();
-  const engine = await engineFor(input.modelPath, input.engine);
+  if (input.probes) seedProbes(input.probes);
+  const { engine, skipped } = await engineFor(input.modelPath, input.engine, input.dataDir);
   const project = ProjectStore.open(input.projectPath);
   try {
     const db = project.db;
@@ -131,14 +156,19 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       'INSERT OR REPLACE INTO feature_failures (model_id, hash, error) VALUES (?, ?, ?)',
     );
     const dim = engine.featureSize;
-    const phase = `computing features (${engine.label})`;
+    const phase = (): string => `computing features (${engine.label})`;
     const failures: string[] = [];
     const failedHashes = new Set<string>();
     let done = 0;
     let computed = 0;
     let augmented = 0;
     const report = (): void =>
-      hooks.progress({ done, total: work.length, phase, counters: { computed, failed: failures.length } });
+      hooks.progress({
+        done,
+        total: work.length,
+        phase: phase(),
+        counters: { computed, failed: failures.length },
+      });
     report();
 
     // Pass 1: each image itself, decoding the next batch while the engine runs this one.
@@ -146,7 +176,12 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
     const batches = embedImages(
       engine,
       base.map((w) => w.path),
-      { batchSize: input.batchSize ?? DEFAULT_BATCH, crop: input.crop, signal: hooks.signal },
+      {
+        batchSize: input.batchSize ?? engine.batchSize ?? engineBatchSize(engine.name),
+        crop: input.crop,
+        preprocessing: input.preprocessing,
+        signal: hooks.signal,
+      },
     );
     for await (const batch of batches) {
       db.transaction(() => {
@@ -180,7 +215,7 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
         continue;
       }
       const batch = new Float32Array(views.length * IMAGE_VALUES);
-      views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES));
+      views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES, input.preprocessing));
       const vectors = await engine.features(batch, views.length);
       db.transaction(() => {
         views.forEach((_, i) => {
@@ -212,26 +247,36 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       engineLabel: engine.label,
       seconds: (performance.now() - started) / 1000,
       failures: failures.slice(0, 100),
+      skipped: [...skipped],
     };
   } finally {
     project.close();
   }
 }
 
+/**
+ * A client-named path must be a plain file: opening a FIFO blocks a thread of libuv's small
+ * pool for good, and a device never ends; a few such calls would stall every file operation.
+ */
+async function assertRegularFile(path: string): Promise<void> {
+  if (!(await stat(path)).isFile()) throw new Error(`${path} is not a regular file`);
+}
+
 async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promise<ImagePrediction[]> {
-  const engine = await engineFor(input.modelPath, 'auto');
+  const { engine } = await engineFor(input.modelPath, 'auto');
   const results: ImagePrediction[] = [];
   for (const item of input.items) {
     hooks.signal.throwIfAborted();
     let rgb: Uint8Array;
     try {
+      if (item.base64 === undefined) await assertRegularFile(item.path!);
       const source = item.base64 !== undefined ? Buffer.from(item.base64, 'base64') : item.path!;
       rgb = await decodeRgb224(source, { crop: input.crop });
     } catch (err) {
       results.push({ input: item.name, error: errorMessage(err), top: [] });
       continue;
     }
-    const x = toModelInput(rgb);
+    const x = toModelInput(rgb, undefined, 0, input.preprocessing);
     if (input.head === null) {
       const probs = await engine.probabilities(x, 1);
       results.push({
@@ -247,7 +292,7 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
     }
     const features = await engine.features(x, 1);
     const { labels, classIds } = input.head;
-    const probs = headProbabilities(input.head.weights, input.head.bias, features);
+    const { probs } = await predictHead(input.head, features, 1);
     results.push({
       input: item.name,
       error: null,

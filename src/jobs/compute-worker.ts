@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { ApiError } from '../api/errors.ts';
+import { explainSqliteError } from '../store/project-open.ts';
 import type { ComputeTaskName, FromWorker, ToWorker } from './compute-protocol.ts';
 import { computeTasks } from './compute-tasks.ts';
 
@@ -34,7 +35,11 @@ async function runTask(id: number, task: ComputeTaskName, input: unknown): Promi
     });
     send({ type: 'result', id, output });
   } catch (err) {
-    const apiErr = ApiError.from(err);
+    // A task that writes to a read-only or damaged project says which file and what to do.
+    const projectPath = (input as { projectPath?: unknown } | null)?.projectPath;
+    const apiErr = ApiError.from(
+      typeof projectPath === 'string' ? explainSqliteError(err, projectPath) : err,
+    );
     const aborted = controller.signal.aborted || (err instanceof Error && err.name === 'AbortError');
     send({
       type: 'error',

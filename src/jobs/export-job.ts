@@ -2,7 +2,7 @@ import type { ExportReport, ParsedArgs } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { requireModel } from '../api/handlers/model.ts';
 import { APP_VERSION, type Core } from '../core.ts';
-import { cropMode, modelById } from '../store/models.ts';
+import { cropMode, modelById, modelPreprocessing } from '../store/models.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { currentRunId, getRunSummary } from '../store/runs.ts';
 import type { ExportTaskInput } from './export-task.ts';
@@ -65,6 +65,7 @@ export async function startExport(
     force: args.force,
     appVersion: APP_VERSION,
     crop: cropMode(project),
+    pixels: modelPreprocessing(model),
     warnings,
     maxCheckImages: checkImageCount(),
   };

@@ -10,7 +10,8 @@ import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import { runHead } from '../store/runs.ts';
 import type { TaskHooks } from './compute-tasks.ts';
-import { headProbabilities } from './head-math.ts';
+import { predictHead } from '../train/predict.ts';
+import type { Preprocessing } from '../model/pixel-presets.ts';
 
 export interface ExportTaskInput {
   projectPath: string;
@@ -25,6 +26,8 @@ export interface ExportTaskInput {
   force: boolean;
   appVersion: string;
   crop: 'center' | 'squash';
+  /** How the model wants its pixels: the export bakes it in and states it. */
+  pixels: Preprocessing;
   warnings: string[];
   maxCheckImages: number;
 }
@@ -53,18 +56,26 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
       `SELECT i.path, f.vector FROM images i JOIN features f ON f.model_id = ? AND f.variant = 0 AND f.hash = i.hash
        WHERE i.id = ? AND i.status = 'ok'`,
     );
-    const checkImages: { path: string; expected: Float32Array }[] = [];
+    const found: { path: string; features: Float32Array }[] = [];
     for (const [imageId] of ordered) {
-      if (checkImages.length >= input.maxCheckImages) break;
+      if (found.length >= input.maxCheckImages) break;
       const r = lookup.get(input.modelId, imageId) as { path: string; vector: Buffer } | undefined;
-      if (!r) continue;
-      checkImages.push({
-        path: r.path,
-        expected: Float32Array.from(headProbabilities(head.weights, head.bias, readVector(r.vector))),
-      });
+      if (r) found.push({ path: r.path, features: readVector(r.vector) });
     }
-    const counts = new Map<number, number>();
-    for (const [, classId] of snapshot) counts.set(classId, (counts.get(classId) ?? 0) + 1);
+    // The same function that gives the stored predictions and predict.images' answers.
+    const d = head.weights.length / head.bias.length;
+    const x = new Float32Array(found.length * d);
+    found.forEach((f, i) => x.set(f.features, i * d));
+    const { probs } = await predictHead(head, x, found.length);
+    const c = head.bias.length;
+    const checkImages = found.map((f, i) => ({ path: f.path, expected: probs.slice(i * c, (i + 1) * c) }));
+    // Per class and split, from the labels the run was trained on (not today's labels).
+    const counts = new Map<number, Record<Split, number>>();
+    for (const [, classId, split] of snapshot) {
+      const c = counts.get(classId) ?? { train: 0, validation: 0, test: 0 };
+      c[split] += 1;
+      counts.set(classId, c);
+    }
     exportInput = {
       modelBytes: new Uint8Array(await readFile(input.modelPath)),
       modelSha256: input.modelSha256,
@@ -73,13 +84,17 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
       formats: input.formats,
       quantize: input.quantize,
       preprocessing: input.preprocessing,
+      pixels: input.pixels,
       out: input.out,
       force: input.force,
       metadata: {
         runId: input.runId,
         settings: JSON.parse(row.settings) as TrainSettings,
         validation: metrics.validation,
-        classCounts: head.classes.map((c) => ({ name: c.name, count: counts.get(c.id) ?? 0 })),
+        classCounts: head.classes.map((c) => ({
+          name: c.name,
+          ...(counts.get(c.id) ?? { train: 0, validation: 0, test: 0 }),
+        })),
         appVersion: input.appVersion,
         cropMode: input.crop,
       },

@@ -2,8 +2,9 @@ import type { EngineStatus } from '../api/contract.ts';
 import { probeEngines } from './engines/registry.ts';
 
 /**
- * Which engines this machine can run, fastest first, each with the reason when it cannot.
- * Cheap after the first call: probes load packages once and build no model.
+ * Which engines this machine can run, fastest first, each with the reason when it cannot and,
+ * for GPU engines, the adapter. Cheap after the first call: each engine is probed once per
+ * process (GPU providers in a child process with a time limit).
  */
 export async function engineStatuses(): Promise<EngineStatus[]> {
   return (await probeEngines()).map((p) => ({
@@ -11,5 +12,7 @@ export async function engineStatuses(): Promise<EngineStatus[]> {
     label: p.label,
     available: p.available,
     ...(p.reason !== undefined ? { reason: p.reason } : {}),
+    ...(p.adapter !== undefined ? { adapter: p.adapter } : {}),
+    ...(p.software !== undefined ? { software: p.software } : {}),
   }));
 }

@@ -6,6 +6,7 @@ import type { ModelDescription } from '../api/contract.ts';
 import { ModelError } from './errors.ts';
 import { analyzeModel } from './graph/analyze.ts';
 import { decodeModel } from './onnx/read.ts';
+import { detectPreprocessing } from './pixel-presets.ts';
 
 /** The library's own list of its models (names as first given, when added). */
 const INDEX_FILE = 'models.json';
@@ -172,7 +173,9 @@ export function describeModel(
   name: string,
   source: 'download' | 'file',
 ): ModelDescription {
-  const analysis = analyzeModel(decodeModel(bytes, name));
+  const model = decodeModel(bytes, name);
+  const analysis = analyzeModel(model);
+  const detected = detectPreprocessing(model);
   return {
     sha256: sha256Hex(bytes),
     name,
@@ -184,5 +187,7 @@ export function describeModel(
     inputName: analysis.inputName,
     featureTensor: analysis.featureTensor,
     classifierNode: analysis.classifierNode,
+    preprocessing: detected?.preprocessing ?? null,
+    preprocessingFrom: detected ? `detected from ${detected.from}` : null,
   };
 }

@@ -12,6 +12,7 @@
  */
 import sharp from 'sharp';
 import { ModelError, errorMessage } from './errors.ts';
+import { PRESETS, type Preprocessing } from './pixel-presets.ts';
 
 export const INPUT_SIZE = 224;
 /** ImageNet channel means in BGR order, 0..255 scale (Caffe's ilsvrc_2012_mean, per channel). */
@@ -78,10 +79,16 @@ export async function decodeRgb224(input: ImageSource, opts: DecodeOptions = {})
 }
 
 /**
- * 224×224 RGB bytes → float32 NHWC BGR minus the ImageNet means. Writes into `out` at `offset`
- * (in floats) when given, so a batch can be filled in place.
+ * 224×224 RGB bytes → float32 NHWC as the model wants them (its preprocessing; by default the
+ * Caffe zoo's BGR minus the ImageNet means). Writes into `out` at `offset` (in floats) when given,
+ * so a batch can be filled in place.
  */
-export function toModelInput(rgb: Uint8Array, out?: Float32Array, offset = 0): Float32Array {
+export function toModelInput(
+  rgb: Uint8Array,
+  out?: Float32Array,
+  offset = 0,
+  pre: Preprocessing = PRESETS.caffe,
+): Float32Array {
   const pixels = INPUT_SIZE * INPUT_SIZE;
   if (rgb.length !== pixels * 3) {
     throw new ModelError('bad_input', `Expected ${pixels * 3} RGB bytes (224×224×3), got ${rgb.length}.`);
@@ -89,16 +96,26 @@ export function toModelInput(rgb: Uint8Array, out?: Float32Array, offset = 0): F
   const target = out ?? new Float32Array(pixels * 3);
   if (target.length < offset + pixels * 3)
     throw new ModelError('bad_input', 'Output buffer too small for one image.');
-  const [mb, mg, mr] = MEAN_BGR;
+  // Source channel (in RGB) of each output channel, and value = pixel · a[c] − b[c].
+  const src = pre.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const a = pre.std.map((s) => pre.scale / s);
+  const b = pre.mean.map((m, c) => m / (pre.std[c] as number));
+  const [s0, s1, s2] = src as [number, number, number];
+  const [a0, a1, a2] = a as [number, number, number];
+  const [b0, b1, b2] = b as [number, number, number];
   for (let p = 0, o = offset; p < pixels * 3; p += 3, o += 3) {
-    target[o] = (rgb[p + 2] as number) - mb;
-    target[o + 1] = (rgb[p + 1] as number) - mg;
-    target[o + 2] = (rgb[p] as number) - mr;
+    target[o] = (rgb[p + s0] as number) * a0 - b0;
+    target[o + 1] = (rgb[p + s1] as number) * a1 - b1;
+    target[o + 2] = (rgb[p + s2] as number) * a2 - b2;
   }
   return target;
 }
 
 /** decodeRgb224 + toModelInput. */
-export async function preprocessImage(input: ImageSource, opts: DecodeOptions = {}): Promise<Float32Array> {
-  return toModelInput(await decodeRgb224(input, opts));
+export async function preprocessImage(
+  input: ImageSource,
+  opts: DecodeOptions = {},
+  pre: Preprocessing = PRESETS.caffe,
+): Promise<Float32Array> {
+  return toModelInput(await decodeRgb224(input, opts), undefined, 0, pre);
 }

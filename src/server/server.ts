@@ -7,6 +7,8 @@ import type { Core } from '../core.ts';
 import { newToken, requestToken, TOKEN_COOKIE, tokensMatch } from './auth.ts';
 import { serveStatic } from './static.ts';
 import { serveImage } from './images.ts';
+import { checkJsonContentType, decodePathPart, requestPolicy, type RequestPolicy } from './request-checks.ts';
+import { EventFanout } from './event-fanout.ts';
 
 export interface ServeOptions {
   core: Core;
@@ -30,6 +32,14 @@ export interface RunningServer {
 }
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * Longer than the idle timeout of common clients' connection pools (browsers keep idle
+ * connections 60 s or more, Node's agent until the server closes them): a server that closes
+ * first races the client reusing the socket, and the client sees ECONNRESET.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** Node requires the header timeout to exceed the keep-alive timeout, or idle sockets are cut. */
+export const HEADERS_TIMEOUT_MS = KEEP_ALIVE_TIMEOUT_MS + 1_000;
 
 // The same policy the Electron window uses: nothing remote, no inline script.
 const SECURITY_HEADERS: Record<string, string> = {
@@ -50,6 +60,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const token = opts.token ?? newToken();
   const dispatch = createCoreDispatch(core);
   const sockets = new Set<WebSocket>();
+  // Known once the server listens (the port may be picked by the OS).
+  let policy: RequestPolicy | null = null;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -58,8 +70,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   });
 
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    policy!.checkHost(req);
+    // Navigations may come from anywhere (a link, a bookmark): they only show the page.
+    policy!.checkOrigin(req, {
+      navigationAllowed: req.method === 'GET' && !url.pathname.startsWith('/api/'),
+    });
     const given = requestToken(req, url);
     if (!tokensMatch(given, token)) {
       sendError(
@@ -79,7 +99,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         });
         return;
       }
-      const name = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const name = decodePathPart(url.pathname.slice('/api/'.length));
+      checkJsonContentType(req);
       const args = await readJsonBody(req);
       const result = await dispatch(name, args);
       sendJson(res, 200, { result: result ?? null });
@@ -107,6 +128,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      policy!.checkHost(req);
+      policy!.checkOrigin(req, { navigationAllowed: false });
+    } catch (err) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n${(err as Error).message}`);
+      return;
+    }
     if (url.pathname !== '/ws' || !tokensMatch(requestToken(req, url), token)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       return;
@@ -118,10 +146,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ws.send(JSON.stringify({ event: 'hello', payload: { project: core.project?.info() ?? null } }));
     });
   });
-  const offEvents = core.events.onAny((event, payload) => {
-    const message = JSON.stringify({ event, payload });
-    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(message);
-  });
+  const fanout = new EventFanout(sockets);
+  const offEvents = core.events.onAny((event, payload) => fanout.push(event, payload));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -131,6 +157,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  policy = requestPolicy(host, port);
   const hostForUrl = host.includes(':') ? `[${host}]` : host;
   const url = `http://${hostForUrl}:${port}/`;
   return {
@@ -142,6 +169,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     server,
     close: async () => {
       offEvents();
+      fanout.close();
       for (const ws of sockets) ws.terminate();
       wss.close();
       server.closeAllConnections();

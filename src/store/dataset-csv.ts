@@ -1,5 +1,5 @@
 /** Labels in and out as CSV, so that a dataset is never locked into Incept. */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { CsvImportResult } from '../api/contract.ts';
@@ -14,10 +14,25 @@ import { stmt } from './statements.ts';
 /** Problems listed in a CSV import's result; `problemCount` stays exact. */
 const PROBLEM_LIMIT = 1000;
 
+/** A labels CSV of a million rows is ~100 MB; more is not a labels file. */
+const MAX_CSV_BYTES = 512 * 1024 * 1024;
+
 export function readCsvFile(file: string): string {
   try {
+    // A device or pipe (`/dev/zero`, a FIFO) would be read forever with the event loop held.
+    const s = statSync(file);
+    if (!s.isFile()) {
+      throw new ApiError('invalid_args', `${file} is not a regular file; give the path of a .csv file.`);
+    }
+    if (s.size > MAX_CSV_BYTES) {
+      throw new ApiError(
+        'invalid_args',
+        `${file} is ${Math.round(s.size / 2 ** 20)} MiB, too large for a labels CSV (up to ${MAX_CSV_BYTES / 2 ** 20} MiB).`,
+      );
+    }
     return readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof ApiError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new ApiError(
       code === 'ENOENT' ? 'not_found' : 'precondition',

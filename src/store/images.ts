@@ -279,6 +279,10 @@ export const COUNT_QUERIES = {
   // Walking the narrow split index and probing labels is ~3x faster than the other way round.
   byClassAndSplit: `SELECT l.class_id, i.split, count(*) AS n FROM images i INDEXED BY images_split
     JOIN labels l ON l.image_id = i.id GROUP BY l.class_id, i.split`,
+  // Unreadable files are in no split and no class until they can be read. They are few, so
+  // they are counted through the status index and taken off, keeping the counts above covering.
+  unreadableByClassAndSplit: `SELECT l.class_id, i.split, count(*) AS n FROM images i INDEXED BY images_status
+    LEFT JOIN labels l ON l.image_id = i.id WHERE i.status = 'unreadable' GROUP BY l.class_id, i.split`,
   labeled: 'SELECT count(*) AS n FROM labels',
 } as const;
 
@@ -290,6 +294,11 @@ export function datasetCounts(db: Database): DatasetCounts {
     const perSplit: Record<Split, number> = { train: 0, validation: 0, test: 0 };
     for (const r of stmt<[], { split: Split; n: number }>(db, COUNT_QUERIES.bySplit).all())
       perSplit[r.split] = r.n;
+    const unreadable = stmt<[], { class_id: number | null; split: Split; n: number }>(
+      db,
+      COUNT_QUERIES.unreadableByClassAndSplit,
+    ).all();
+    for (const r of unreadable) perSplit[r.split] -= r.n;
     const classes = stmt<[], { id: number; name: string }>(
       db,
       'SELECT id, name FROM classes ORDER BY sort_order, id',
@@ -305,6 +314,12 @@ export function datasetCounts(db: Database): DatasetCounts {
       if (!c) continue;
       c[r.split] += r.n;
       c.count += r.n;
+    }
+    for (const r of unreadable) {
+      const c = r.class_id === null ? undefined : byId.get(r.class_id);
+      if (!c) continue;
+      c[r.split] -= r.n;
+      c.count -= r.n;
     }
     const total = status.ok + status.missing + status.unreadable;
     const labeled = stmt<[], { n: number }>(db, COUNT_QUERIES.labeled).get()!.n;

@@ -1,15 +1,67 @@
 import { floatBlob, readFloats } from './runs.ts';
 import type { ModelDescription } from '../api/contract.ts';
 import type { ProjectStore } from './project.ts';
+import { ApiError } from '../api/errors.ts';
+import {
+  PRESETS,
+  PRESET_NAMES,
+  describePreprocessing,
+  samePreprocessing,
+  type PresetName,
+  type Preprocessing,
+} from '../model/pixel-presets.ts';
 
 export interface ModelRow {
   id: number;
   description: ModelDescription;
 }
 
-/** Records a model for the project (once per sha256) and makes it the project's model. */
-export function useModel(project: ProjectStore, description: ModelDescription): ModelRow {
+interface StoredPreprocessing {
+  preprocessing: Preprocessing;
+  from: string;
+}
+
+function storedPreprocessing(project: ProjectStore, sha256: string): StoredPreprocessing | null {
+  const row = project.db.prepare('SELECT preprocessing FROM models WHERE sha256 = ?').get(sha256) as
+    { preprocessing: string | null } | undefined;
+  if (!row) return null;
+  // A row from before preprocessing was recorded was always fed the Caffe preset.
+  if (row.preprocessing === null)
+    return { preprocessing: PRESETS.caffe, from: 'used before presets existed' };
+  return JSON.parse(row.preprocessing) as StoredPreprocessing;
+}
+
+function notDetected(description: ModelDescription): ApiError {
+  return new ApiError(
+    'precondition',
+    `Incept cannot tell how ${description.name} expects its pixels. Choose its preprocessing: ` +
+      PRESET_NAMES.filter((n) => n !== 'custom')
+        .map((n) => describePreprocessing(PRESETS[n as Exclude<PresetName, 'custom'>]))
+        .join('; ') +
+      '; or custom (channel order, scale, mean, std). CLI: --preprocessing caffe|torchvision|tf|custom; API: the preprocessing field.',
+  );
+}
+
+/**
+ * Records a model for the project (once per sha256) and makes it the project's model. Its
+ * preprocessing is `chosen`, else what was recorded before, else what the file says; a model
+ * whose file says nothing needs a choice. A changed preprocessing drops the model's cached
+ * features: they were computed from differently prepared pixels.
+ */
+export function useModel(
+  project: ProjectStore,
+  description: ModelDescription,
+  chosen?: Preprocessing,
+): ModelRow {
   const db = project.db;
+  const previous = storedPreprocessing(project, description.sha256);
+  const effective: StoredPreprocessing | null = chosen
+    ? { preprocessing: chosen, from: 'chosen at import' }
+    : (previous ??
+      (description.preprocessing
+        ? { preprocessing: description.preprocessing, from: description.preprocessingFrom ?? 'detected' }
+        : null));
+  if (!effective) throw notDetected(description);
   const id = db.transaction(() => {
     db.prepare(
       `INSERT INTO models (sha256, name, source, bytes, description, added_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -25,10 +77,27 @@ export function useModel(project: ProjectStore, description: ModelDescription): 
     const row = db.prepare('SELECT id FROM models WHERE sha256 = ?').get(description.sha256) as {
       id: number;
     };
+    db.prepare('UPDATE models SET preprocessing = ? WHERE id = ?').run(JSON.stringify(effective), row.id);
+    if (previous && !samePreprocessing(previous.preprocessing, effective.preprocessing)) {
+      db.prepare('DELETE FROM features WHERE model_id = ?').run(row.id);
+      db.prepare('DELETE FROM feature_failures WHERE model_id = ?').run(row.id);
+    }
     project.setSetting('model_id', String(row.id));
     return row.id;
   })();
-  return { id, description };
+  return {
+    id,
+    description: {
+      ...description,
+      preprocessing: effective.preprocessing,
+      preprocessingFrom: effective.from,
+    },
+  };
+}
+
+/** The preprocessing a recorded model runs with. */
+export function modelPreprocessing(row: ModelRow): Preprocessing {
+  return row.description.preprocessing ?? PRESETS.caffe;
 }
 
 export function currentModel(project: ProjectStore): ModelRow | null {
@@ -38,9 +107,17 @@ export function currentModel(project: ProjectStore): ModelRow | null {
 }
 
 export function modelById(project: ProjectStore, id: number): ModelRow | null {
-  const row = project.db.prepare('SELECT id, description FROM models WHERE id = ?').get(id) as
-    { id: number; description: string } | undefined;
-  return row ? { id: row.id, description: JSON.parse(row.description) as ModelDescription } : null;
+  const row = project.db.prepare('SELECT id, description, preprocessing FROM models WHERE id = ?').get(id) as
+    { id: number; description: string; preprocessing: string | null } | undefined;
+  if (!row) return null;
+  const stored: StoredPreprocessing = row.preprocessing
+    ? (JSON.parse(row.preprocessing) as StoredPreprocessing)
+    : { preprocessing: PRESETS.caffe, from: 'used before presets existed' };
+  const description = JSON.parse(row.description) as ModelDescription;
+  return {
+    id: row.id,
+    description: { ...description, preprocessing: stored.preprocessing, preprocessingFrom: stored.from },
+  };
 }
 
 /** Images (ok, distinct content) with and without features for the model. */

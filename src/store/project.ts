@@ -4,14 +4,20 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { ProjectInfo } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
-import { migrate, schemaVersion } from './migrate.ts';
+import { latestVersion, migrate, schemaVersion } from './migrate.ts';
+import {
+  explainSqliteError,
+  nativeBinding,
+  openReadOnly,
+  readIdentity,
+  readOnlyError,
+  whyReadOnly,
+} from './project-open.ts';
 
 /** 'INCP' — marks an SQLite file as an Incept project (PRAGMA application_id). */
 export const APPLICATION_ID = 0x494e4350;
 export const PROJECT_EXTENSION = '.incept';
 const SQLITE_HEADER = 'SQLite format 3\0';
-/** Electron loads its own build of better-sqlite3 (electron/native-paths.ts); Node uses the default. */
-const nativeBinding = process.env.INCEPT_SQLITE_BINDING || undefined;
 
 /**
  * One project = one SQLite file that references images where they are on disk, plus a cache
@@ -20,10 +26,18 @@ const nativeBinding = process.env.INCEPT_SQLITE_BINDING || undefined;
 export class ProjectStore {
   readonly path: string;
   readonly db: Database;
+  /** Why the project is read-only (changes are refused with this reason), or null. */
+  readonly readOnly: string | null;
 
-  private constructor(path: string, db: Database) {
+  private constructor(path: string, db: Database, readOnly: string | null = null) {
     this.path = path;
     this.db = db;
+    this.readOnly = readOnly;
+  }
+
+  /** Refuses a change up front, with the reason, instead of failing part-way through. */
+  assertWritable(): void {
+    if (this.readOnly !== null) throw readOnlyError(this.path, this.readOnly);
   }
 
   get cacheDir(): string {
@@ -75,30 +89,64 @@ export class ProjectStore {
       throw new ApiError('not_found', `No project at ${path}. Check the path, or create a project there.`);
     }
     if (!statSync(path).isFile() || !hasSqliteHeader(path)) {
-      throw new ApiError('not_a_project', `${path} is not an Incept project (not an SQLite database).`);
+      throw new ApiError(
+        'not_a_project',
+        `${path} is not an Incept project (not an SQLite database). If it was one, it is damaged: ` +
+          'restore it from a backup.',
+      );
+    }
+    // Identity and version first, without writing: a foreign or newer database, even one with
+    // a write-ahead log its own app left behind, stays byte for byte as it was.
+    const identity = readIdentity(path);
+    if (identity.applicationId !== APPLICATION_ID) {
+      throw new ApiError('not_a_project', `${path} is an SQLite database but not an Incept project.`);
+    }
+    const latest = latestVersion();
+    if (identity.schemaVersion > latest) {
+      throw new ApiError(
+        'newer_schema',
+        `This project was written by a newer version of Incept (schema ${identity.schemaVersion}; this app ` +
+          `knows up to ${latest}). Update Incept to open it; the file was not changed.`,
+      );
+    }
+    const readOnly = whyReadOnly(path);
+    if (readOnly !== null && identity.schemaVersion < latest) {
+      throw new ApiError(
+        'read_only',
+        `The project ${path} needs a schema upgrade (${identity.schemaVersion} → ${latest}) but ${readOnly}. ` +
+          'Give this account write access to the file and its folder, or copy the project to a folder ' +
+          'you can write and open the copy.',
+      );
     }
     let db: Database;
     try {
-      db = new BetterSqlite3(path, { fileMustExist: true, nativeBinding });
+      db =
+        readOnly !== null
+          ? openReadOnly(path)
+          : new BetterSqlite3(path, { fileMustExist: true, nativeBinding });
     } catch (err) {
+      const explained = explainSqliteError(err, path, readOnly);
+      if (explained !== err) throw explained;
       throw new ApiError(
         'not_a_project',
         `${path} could not be opened as a project: ${(err as Error).message}`,
       );
     }
     try {
-      // Checked before anything is written: a foreign or newer database is left untouched.
-      const appId = db.pragma('application_id', { simple: true }) as number;
-      if (appId !== APPLICATION_ID) {
-        throw new ApiError('not_a_project', `${path} is an SQLite database but not an Incept project.`);
+      if (readOnly === null) {
+        migrate(db, undefined);
+        configure(db);
+      } else {
+        db.pragma('foreign_keys = ON');
       }
-      migrate(db, undefined);
-      configure(db);
+      // Touches the main tables, so a damaged file is found now rather than at the first click.
+      db.prepare('SELECT count(*) FROM images').get();
+      db.prepare('SELECT count(*) FROM labels').get();
     } catch (err) {
       db.close();
-      throw err;
+      throw explainSqliteError(err, path, readOnly);
     }
-    return new ProjectStore(path, db);
+    return new ProjectStore(path, db, readOnly);
   }
 
   setting(key: string): string | null {
@@ -129,13 +177,14 @@ export class ProjectStore {
       createdAt: this.setting('created_at') ?? '',
       imageCount: count('SELECT count(*) AS n FROM images'),
       classCount: count('SELECT count(*) AS n FROM classes'),
+      readOnly: this.readOnly,
     };
   }
 
   close(): void {
     if (this.db.open) {
       try {
-        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        if (this.readOnly === null) this.db.pragma('wal_checkpoint(TRUNCATE)');
       } finally {
         this.db.close();
       }

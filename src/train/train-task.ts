@@ -183,6 +183,8 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
     hooks.progress({ done: 0, total: null, phase: 'looking for near-duplicates', unit: null });
     const dupRows = predictions.rows;
     const dup = await findNearDuplicates(predictions.x, dupRows.length, dim, {
+      standardise: true,
+      threshold: 'calibrated',
       ids: dupRows.map((r) => r.imageId),
       splits: predictions.splits,
       signal: hooks.signal,

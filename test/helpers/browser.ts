@@ -12,7 +12,9 @@ export function chromiumMissingReason(): string | null {
     : `no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`;
 }
 
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+export async function launchChromium(
+  extraArgs: string[] = [],
+): Promise<{ browser: Browser; close(): Promise<void> }> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -28,6 +30,7 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
       // A synthetic camera, accepted without a prompt, for "Try it" with the webcam.
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
+      ...extraArgs,
     ],
   });
   return {

@@ -101,13 +101,17 @@ export class HttpApi implements Api {
       this.connection.set('open');
     };
     ws.onmessage = (msg) => {
-      let parsed: { event: string; payload: unknown };
+      type Message = { event: string; payload: unknown };
+      let parsed: Message | Message[];
       try {
-        parsed = JSON.parse(String(msg.data)) as { event: string; payload: unknown };
+        parsed = JSON.parse(String(msg.data)) as Message | Message[];
       } catch {
         return;
       }
-      for (const l of this.#listeners.get(parsed.event) ?? []) (l as (p: unknown) => void)(parsed.payload);
+      // The server sends the events of one moment together, as an array in order.
+      for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
+        for (const l of this.#listeners.get(m.event) ?? []) (l as (p: unknown) => void)(m.payload);
+      }
     };
     ws.onclose = () => {
       if (this.#socket !== ws) return;

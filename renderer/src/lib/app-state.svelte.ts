@@ -41,7 +41,20 @@ export class AppState {
   readonly engine = $derived.by(() => {
     const info = this.#info;
     if (!info) return null;
-    return info.engineInUse ?? info.engines.find((e) => e.available)?.label ?? null;
+    return info.engineInUse ?? info.engines.find((e) => e.available && !e.software)?.label ?? null;
+  });
+
+  /** For the engine badge's tooltip: the GPU engines' adapters, or why they cannot run. */
+  readonly engineDetail = $derived.by(() => {
+    const info = this.#info;
+    if (!info) return '';
+    return info.engines
+      .filter((e) => e.adapter !== undefined || e.name.startsWith('onnxruntime-'))
+      .map(
+        (e) =>
+          `${e.label}: ${[e.adapter, e.software ? 'software, used only when chosen' : '', e.reason].filter(Boolean).join('; ')}`,
+      )
+      .join('\n');
   });
 
   constructor(api: Api & { connection?: Observable<ConnectionState> }) {

@@ -1,10 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Events, LabelChange } from '../contract.ts';
 import type { Core } from '../../core.ts';
 import { createClass, getClass, listClasses, reorderClasses, updateClass } from '../../store/classes.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../../store/dataset-csv.ts';
 import { exportFolders, prepareExportFolder } from '../../store/dataset-export.ts';
+import { assertWritableDestination } from '../../store/destination.ts';
 import { datasetCounts, getImage, queryImages } from '../../store/images.ts';
 import {
   deleteClass,
@@ -85,14 +86,15 @@ export function datasetHandlers(core: Core): Pick<Handlers, DatasetMethods> {
       const result = importLabelsCsv(db(), file, createClasses);
       return result.step !== null ? announce('csv', result) : result;
     },
-    'dataset.export': ({ format, out, mode }) => {
+    'dataset.export': async ({ format, out, mode }) => {
       const project = core.requireProject();
       const target = resolve(out);
+      assertWritableDestination(target);
       if (format === 'csv') {
         const file = target.toLowerCase().endsWith('.csv') ? target : join(target, 'labels.csv');
         if (file !== target) {
           try {
-            mkdirSync(target, { recursive: true });
+            await mkdir(target, { recursive: true });
           } catch (err) {
             throw new ApiError('precondition', `Cannot create ${target}: ${(err as Error).message}`);
           }

@@ -41,6 +41,7 @@ export function importHandlers(
 
   const start = (kind: 'import' | 'rescan', roots: ScanRoot[]): { jobId: string } => {
     const project = core.requireProject();
+    project.assertWritable();
     const job = core.jobs.start(kind, async (ctx) => {
       const result = await scanFolders(
         project,
@@ -57,6 +58,7 @@ export function importHandlers(
   return {
     'import.start': ({ folder, labelsFromFolders }) => {
       const project = core.requireProject();
+      project.assertWritable();
       const path = normalizeFolder(folder);
       assertFolder(path);
       assertIdle();
@@ -65,6 +67,7 @@ export function importHandlers(
     },
     'import.rescan': ({ folder }) => {
       const project = core.requireProject();
+      project.assertWritable();
       assertIdle();
       let roots: ScanRoot[];
       if (folder !== undefined) {

@@ -7,16 +7,25 @@ import type { ProjectStore } from '../../store/project.ts';
 import type { Handlers } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
 import { startModelDownload } from '../../model/download-job.ts';
+import { errorMessage } from '../../model/errors.ts';
+import { fromChoice, type Preprocessing, type PreprocessingChoice } from '../../model/pixel-presets.ts';
 
 export function modelHandlers(
   core: Core,
-): Pick<Handlers, 'model.status' | 'model.download' | 'model.import' | 'model.use'> {
+): Pick<Handlers, 'model.status' | 'model.download' | 'model.import' | 'model.preprocessing' | 'model.use'> {
   return {
     'model.status': async () => modelStatus(core, core.requireProject()),
-    'model.import': async ({ path }) => {
+    'model.import': async ({ path, preprocessing }) => {
       const project = core.requireProject();
+      const chosen = preprocessing === undefined ? undefined : choice(preprocessing);
       const description = await core.models.importFile(path);
-      useModel(project, description);
+      useModel(project, description, chosen);
+      return modelStatus(core, project);
+    },
+    'model.preprocessing': async ({ preprocessing }) => {
+      const project = core.requireProject();
+      const row = requireModel(core, project);
+      useModel(project, row.description, choice(preprocessing));
       return modelStatus(core, project);
     },
     'model.use': async ({ sha256 }) => {
@@ -39,6 +48,14 @@ export function modelHandlers(
       return { jobId: startModelDownload(core, project, source).id };
     },
   };
+}
+
+function choice(c: PreprocessingChoice): Preprocessing {
+  try {
+    return fromChoice(c);
+  } catch (err) {
+    throw new ApiError('invalid_args', errorMessage(err));
+  }
 }
 
 interface SavedSource {
@@ -79,7 +96,7 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
           ? 'No model in this project yet. Use one already on this machine, download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file.'
           : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
     defaultSource: savedModelSource(core),
-    engine: core.engineInUse ?? engines.find((e) => e.available)?.label ?? null,
+    engine: core.engineInUse ?? engines.find((e) => e.available && !e.software)?.label ?? null,
     features: row ? featureCounts(project, row.id) : { images: 0, done: 0, missing: 0, failed: 0 },
     library,
   };

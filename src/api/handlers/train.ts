@@ -8,7 +8,7 @@ import type {
   TrainTaskInput,
   TrainTaskOutput,
 } from '../../jobs/compute-tasks.ts';
-import { cropMode, featureCounts } from '../../store/models.ts';
+import { cropMode, featureCounts, modelPreprocessing } from '../../store/models.ts';
 import type { ProjectStore } from '../../store/project.ts';
 import {
   compareRuns,
@@ -23,9 +23,11 @@ import {
 } from '../../store/runs.ts';
 import { beginStep, endStep, recordAndApply } from '../../store/labels.ts';
 import type { Handlers } from '../dispatch.ts';
+import { probeEngines } from '../../model/engines/registry.ts';
 import { ApiError } from '../errors.ts';
 import { requireModel } from './model.ts';
 import { startExport } from '../../jobs/export-job.ts';
+import { assertWritableDestination } from '../../store/destination.ts';
 
 type TrainHandlers = Pick<
   Handlers,
@@ -136,6 +138,7 @@ export function trainHandlers(core: Core): TrainHandlers {
       const input: PredictTaskInput = {
         modelPath: core.models.pathFor(model.description.sha256),
         crop: cropMode(project),
+        preprocessing: modelPreprocessing(model),
         items: paths
           ? paths.map((p) => ({ name: p, path: p }))
           : images!.map((i) => ({ name: i.name, base64: i.base64 })),
@@ -147,6 +150,7 @@ export function trainHandlers(core: Core): TrainHandlers {
 
     'export.start': (args) => {
       const project = core.requireProject();
+      assertWritableDestination(args.out);
       const job = core.jobs.start('export', (ctx): Promise<ExportReport> =>
         startExport(core, project, args, ctx),
       );
@@ -207,8 +211,12 @@ async function extractFeatures(
     engine: opts.engine,
     augment: opts.augment,
     crop: cropMode(project),
+    preprocessing: modelPreprocessing(model),
     labeledOnly: scope.labeledOnly ?? false,
     ...(opts.batchSize !== undefined ? { batchSize: opts.batchSize } : {}),
+    dataDir: core.appData.dir,
+    // Probed here once per launch (GPU providers in a child process); the worker reuses them.
+    probes: await probeEngines(),
   };
   const before = featureCounts(project, model.id);
   ctx.progress({ done: 0, total: before.missing, phase: 'computing features', unit: 'images' });

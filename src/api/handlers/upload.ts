@@ -1,54 +1,117 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Core } from '../../core.ts';
 import { hasImageExtension } from '../../images/formats.ts';
+import { inspectBuffer } from '../../images/inspect.ts';
+import { requireClassRow } from '../../store/classes.ts';
 import { getImage } from '../../store/images.ts';
-import { findImageByPath } from '../../store/image-writes.ts';
+import {
+  findImageByHash,
+  findImageByPath,
+  findRoot,
+  insertImage,
+  nextScanId,
+  upsertRoot,
+} from '../../store/image-writes.ts';
 import { setLabels } from '../../store/labels.ts';
+import { splitFor } from '../../store/splits.ts';
 import type { Handlers } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
 
 /**
  * Uploads (the browser has no path to give) are written to `<project>-uploads/` beside the
- * project file and then imported like any folder, so they get the same checks, hash and split.
+ * project file, with the same checks, hash and split as an imported file.
+ *
+ * A call that fails changes nothing: the image is checked (readable, not a duplicate, class
+ * exists) before its file is written, and the row and its label go in one transaction. Calls
+ * run one after another, so concurrent uploads all land instead of refusing each other.
  */
-export function uploadHandlers(
-  core: Core,
-  startImport: Handlers['import.start'],
-): Pick<Handlers, 'images.add'> {
+export function uploadHandlers(core: Core): Pick<Handlers, 'images.add'> {
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
   return {
-    'images.add': async ({ name, base64, classId }) => {
-      const project = core.requireProject();
-      const safe = basename(name).replace(/[^\p{L}\p{N}._ -]/gu, '_');
-      if (!hasImageExtension(safe)) {
-        throw new ApiError(
-          'invalid_args',
-          `${name} does not look like an image (use .jpg, .png, .webp, .gif, .tif or .avif).`,
-        );
-      }
-      const bytes = Buffer.from(base64, 'base64');
-      if (bytes.length === 0) throw new ApiError('invalid_args', `${name} is empty.`);
-      const folder = `${project.path}-uploads`;
-      mkdirSync(folder, { recursive: true });
-      const hash = createHash('sha256').update(bytes).digest('hex');
-      const path = join(folder, `${hash.slice(0, 12)}-${safe}`);
-      writeFileSync(path, bytes);
-      const info = await core.jobs.wait((await startImport({ folder, labelsFromFolders: false })).jobId);
-      if (info.status !== 'succeeded') {
-        throw new ApiError('internal', `Adding ${name} failed: ${info.error?.message ?? info.status}`);
-      }
-      const row = findImageByPath(project.db, path);
-      if (!row)
-        throw new ApiError('conflict', `${name} has the same content as an image already in the project.`);
-      if (classId !== null) {
-        setLabels(project.db, [row.id], classId, 'human');
-        core.events.emit('dataset.changed', { reason: 'labels', imageIds: [row.id] });
-      }
-      const image = getImage(project.db, row.id);
-      if (image.status !== 'ok')
-        throw new ApiError('invalid_args', `${name} could not be read: ${image.error ?? image.status}`);
-      return image;
-    },
+    'images.add': ({ name, base64, classId }) =>
+      serially(async () => {
+        const project = core.requireProject();
+        project.assertWritable();
+        const db = project.db;
+        const safe = basename(name).replace(/[^\p{L}\p{N}._ -]/gu, '_');
+        if (!hasImageExtension(safe)) {
+          throw new ApiError(
+            'invalid_args',
+            `${name} does not look like an image (use .jpg, .png, .webp, .gif, .tif or .avif).`,
+          );
+        }
+        const bytes = Buffer.from(base64, 'base64');
+        if (bytes.length === 0) throw new ApiError('invalid_args', `${name} is empty.`);
+        if (classId !== null) requireClassRow(db, classId);
+        const facts = await inspectBuffer(bytes);
+        if (facts.status !== 'ok' || facts.hash === null)
+          throw new ApiError('invalid_args', `${name} could not be read: ${facts.error ?? 'unreadable'}`);
+        const twin = findImageByHash(db, facts.hash);
+        if (twin) {
+          throw new ApiError(
+            'conflict',
+            `${name} has the same content as an image already in the project (${twin.path}).`,
+            { imageId: twin.id },
+          );
+        }
+
+        const folder = `${project.path}-uploads`;
+        await mkdir(folder, { recursive: true });
+        const path = join(folder, `${facts.hash.slice(0, 12)}-${safe}`);
+        const created = !existsSync(path);
+        if (created) {
+          // Written under a temporary name first: a rescan never sees half a file.
+          const temp = join(folder, `.${randomBytes(6).toString('hex')}.part`);
+          await writeFile(temp, bytes);
+          await rename(temp, path);
+        }
+        try {
+          const s = await stat(path);
+          const seed = project.setting('split_seed') ?? '0';
+          const id = db
+            .transaction(() => {
+              if (!findRoot(db, folder)) upsertRoot(db, folder, false);
+              // A rescan of the uploads folder may have listed the file in the meantime.
+              const known = findImageByPath(db, path);
+              const imageId =
+                known?.id ??
+                insertImage(
+                  db,
+                  {
+                    path,
+                    name: basename(path),
+                    hash: facts.hash,
+                    bytes: s.size,
+                    mtimeMs: s.mtimeMs,
+                    width: facts.width,
+                    height: facts.height,
+                    format: facts.format,
+                    status: 'ok',
+                    error: null,
+                    split: splitFor(seed, facts.hash!),
+                  },
+                  nextScanId(db),
+                );
+              if (classId !== null) setLabels(db, [imageId], classId, 'human');
+              return imageId;
+            })
+            .immediate();
+          core.events.emit('dataset.changed', { reason: 'import', imageIds: [id] });
+          if (classId !== null) core.events.emit('dataset.changed', { reason: 'labels', imageIds: [id] });
+          return getImage(db, id);
+        } catch (err) {
+          if (created) await unlink(path).catch(() => undefined);
+          throw err;
+        }
+      }),
   };
 }

@@ -15,6 +15,7 @@ import {
   type ParsedValues,
 } from '../command.ts';
 import { readFileSync } from 'node:fs';
+import { describePreprocessing, type PreprocessingChoice } from '../../model/pixel-presets.ts';
 
 function describeStatus(s: ModelStatus): string {
   if (!s.ready) {
@@ -29,9 +30,43 @@ function describeStatus(s: ModelStatus): string {
   const m = s.model!;
   return [
     `Model: ${m.name} (sha256 ${m.sha256.slice(0, 12)}…, opset ${m.opset}, ${m.featureDim} features, ${m.numClasses} classes)`,
+    `Preprocessing: ${m.preprocessing ? describePreprocessing(m.preprocessing) : 'not chosen'}` +
+      (m.preprocessingFrom ? ` (${m.preprocessingFrom})` : ''),
     `Engine: ${s.engine ?? 'none'}`,
     `Features: ${s.features.done}/${s.features.images} images${s.features.failed ? `, ${s.features.failed} failed` : ''}`,
   ].join('\n');
+}
+
+function numberList(values: ParsedValues, name: string): number[] {
+  const raw = stringOption(values, name);
+  if (raw === undefined) throw new CliUsageError(`--preprocessing custom needs --${name} A,B,C`);
+  const list = raw.split(',').map((v) => Number(v.trim()));
+  if (list.length !== 3 || list.some((v) => !Number.isFinite(v))) {
+    throw new CliUsageError(`--${name} needs three numbers separated by commas, e.g. 0.485,0.456,0.406`);
+  }
+  return list;
+}
+
+/** --preprocessing caffe|torchvision|tf, or custom with its parts. */
+function preprocessingOption(values: ParsedValues): PreprocessingChoice | undefined {
+  const preset = stringOption(values, 'preprocessing');
+  if (preset === undefined) {
+    for (const part of ['channels', 'scale', 'mean', 'std']) {
+      if (stringOption(values, part) !== undefined)
+        throw new CliUsageError(`--${part} goes with --preprocessing custom`);
+    }
+    return undefined;
+  }
+  if (preset === 'caffe' || preset === 'torchvision' || preset === 'tf') return preset;
+  if (preset !== 'custom')
+    throw new CliUsageError('--preprocessing must be caffe, torchvision, tf or custom');
+  const channels = (stringOption(values, 'channels') ?? '').toUpperCase();
+  if (channels !== 'RGB' && channels !== 'BGR')
+    throw new CliUsageError('--preprocessing custom needs --channels rgb or bgr');
+  const scale = numberOption(values, 'scale');
+  if (scale === undefined)
+    throw new CliUsageError('--preprocessing custom needs --scale (e.g. 1, or 0.00392157 for 1/255)');
+  return { channelOrder: channels, scale, mean: numberList(values, 'mean'), std: numberList(values, 'std') };
 }
 
 export const modelCommand: CliCommand = {
@@ -39,13 +74,19 @@ export const modelCommand: CliCommand = {
   summary:
     'Show, download (--download), import (--file F) or reuse (--use SHA256-PREFIX) the pretrained model',
   usage:
-    'incept model <project> [--download [--url URL --sha256 HEX]] [--file model.onnx] [--use SHA256-PREFIX] [--json]',
+    'incept model <project> [--download [--url URL --sha256 HEX]] [--file model.onnx] [--use SHA256-PREFIX] ' +
+    '[--preprocessing caffe|torchvision|tf|custom [--channels rgb|bgr --scale S --mean A,B,C --std A,B,C]] [--json]',
   options: {
     download: { type: 'boolean', default: false },
     file: { type: 'string' },
     use: { type: 'string' },
     url: { type: 'string' },
     sha256: { type: 'string' },
+    preprocessing: { type: 'string' },
+    channels: { type: 'string' },
+    scale: { type: 'string' },
+    mean: { type: 'string' },
+    std: { type: 'string' },
   },
   run: async (ctx, positionals, values) => {
     await ctx.openProject(positionals[0]);
@@ -66,9 +107,18 @@ export const modelCommand: CliCommand = {
       const status = await ctx.call('model.use', { sha256: matches[0]!.sha256 });
       return { json: status, text: `Using ${matches[0]!.name}.\n${describeStatus(status)}` };
     }
+    const preprocessing = preprocessingOption(values);
     if (file) {
-      const status = await ctx.call('model.import', { path: file });
+      const status = await ctx.call('model.import', {
+        path: file,
+        ...(preprocessing !== undefined ? { preprocessing } : {}),
+      });
       return { json: status, text: `Imported ${file}.\n${describeStatus(status)}` };
+    }
+    if (preprocessing !== undefined) {
+      if (values.download) throw new CliUsageError('set --preprocessing after the download, or with --file');
+      const status = await ctx.call('model.preprocessing', { preprocessing });
+      return { json: status, text: describeStatus(status) };
     }
     if (values.download) {
       const url = stringOption(values, 'url');
@@ -88,7 +138,7 @@ export const embedCommand: CliCommand = {
   name: 'embed',
   summary: "Compute every image's feature vector (resumable; only what is missing)",
   usage:
-    'incept embed <project> [--engine auto|tfjs-node-gpu|tfjs-node|onnxruntime|wasm] [--batch N] [--augment] [--json]',
+    'incept embed <project> [--engine auto|onnxruntime-webgpu|onnxruntime-dml|onnxruntime-coreml|onnxruntime-cuda|tfjs-node-gpu|tfjs-node|onnxruntime|wasm] [--batch N] [--augment] [--json]',
   options: {
     engine: { type: 'string' },
     batch: { type: 'string' },
@@ -107,15 +157,17 @@ export const embedCommand: CliCommand = {
     const r = job.result as {
       computed: number;
       failed: number;
-      skipped: number;
+      skipped: { name: string; reason: string }[];
       engine: string;
+      engineLabel: string;
       seconds: number;
     };
     const status = await ctx.call('model.status', {});
     return {
       json: { ...r, features: status.features },
       text:
-        `Computed ${r.computed} feature vectors with ${r.engine} in ${formatDuration(r.seconds)}` +
+        r.skipped.map((s) => `Not using ${s.name}: ${s.reason}\n`).join('') +
+        `Computed ${r.computed} feature vectors with ${r.engineLabel} in ${formatDuration(r.seconds)}` +
         `${r.failed ? `; ${r.failed} images failed` : ''}. ${status.features.done}/${status.features.images} images have features.`,
     };
   },

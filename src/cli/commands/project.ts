@@ -6,7 +6,14 @@ export const infoCommand: CliCommand = {
   usage: 'incept info [--json]',
   run: async (ctx) => {
     const info = await ctx.call('app.info', {});
-    const engines = info.engines.map((e) => [e.available ? '✓' : '✗', e.label, e.reason ?? '']);
+    const engines = info.engines.map((e) => [
+      e.available ? (e.software ? '~' : '✓') : '✗',
+      e.name,
+      e.label,
+      [e.adapter, e.software ? 'software renderer: used only when chosen with --engine' : undefined, e.reason]
+        .filter(Boolean)
+        .join('; '),
+    ]);
     return {
       json: info,
       text: [
@@ -15,6 +22,7 @@ export const infoCommand: CliCommand = {
         '',
         'Engines (fastest first):',
         table(engines),
+        ...(info.engineInUse ? ['', `In use: ${info.engineInUse}`] : []),
       ].join('\n'),
     };
   },

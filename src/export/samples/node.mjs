@@ -107,11 +107,11 @@ async function pixels(sharp, path) {
   if (meta.input.preprocessing.inGraph) {
     for (let i = 0; i < x.length; i++) x[i] = data[i];
   } else {
-    const [mb, mg, mr] = meta.input.preprocessing.meansBGR;
+    // The bare network: per RGB channel pixel · multiply − subtract, then BGR if the model wants it.
+    const { multiplyRGB: m, subtractRGB: s, channelOrder } = meta.input.preprocessing;
+    const order = channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
     for (let i = 0; i < x.length; i += 3) {
-      x[i] = data[i + 2] - mb;
-      x[i + 1] = data[i + 1] - mg;
-      x[i + 2] = data[i] - mr;
+      for (let c = 0; c < 3; c++) x[i + c] = data[i + order[c]] * m[order[c]] - s[order[c]];
     }
   }
   return x;

@@ -40,8 +40,12 @@ def prepare(path):
     x = np.asarray(img, dtype=np.float32)  # [H, W, 3], RGB, 0..255
     if META["input"]["preprocessing"]["inGraph"]:
         return x
-    # The bare network: BGR minus the ImageNet means, channels first.
-    x = x[..., ::-1] - np.asarray(META["input"]["preprocessing"]["meansBGR"], dtype=np.float32)
+    # The bare network: per RGB channel pixel * multiply - subtract, BGR if the model wants it,
+    # channels first.
+    pre = META["input"]["preprocessing"]
+    x = x * np.asarray(pre["multiplyRGB"], dtype=np.float32) - np.asarray(pre["subtractRGB"], dtype=np.float32)
+    if pre["channelOrder"] == "BGR":
+        x = x[..., ::-1]
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 
 

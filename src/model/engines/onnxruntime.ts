@@ -15,7 +15,15 @@ import { ModelError, errorMessage } from '../errors.ts';
 import type { ModelAnalysis } from '../graph/analyze.ts';
 import type { OnnxModel } from '../onnx/read.ts';
 import { prepareForOnnxRuntime } from '../onnx/rewrite.ts';
-import { IMAGE_VALUES, checkInput, softmaxRows, type Engine, type EngineOutputs } from './types.ts';
+import { ensureRuntimeDir } from './provider-probe.ts';
+import {
+  IMAGE_VALUES,
+  checkInput,
+  softmaxRows,
+  type Engine,
+  type EngineName,
+  type EngineOutputs,
+} from './types.ts';
 
 const require = createRequire(import.meta.url);
 let ortPromise: Promise<typeof Ort> | null = null;
@@ -44,19 +52,38 @@ export async function probeOnnxRuntime(): Promise<{ available: boolean; reason?:
  * The CUDA provider ships separately from onnxruntime-node's npm package; only try it when its
  * library is actually next to the binding (INCEPT_ORT_CUDA=0 turns it off, =1 forces a try).
  */
-function cudaCandidate(ort: typeof Ort): boolean {
+export function cudaCandidate(ort: typeof Ort): { ok: boolean; reason?: string } {
   const env = process.env.INCEPT_ORT_CUDA;
-  if (env === '0') return false;
-  if (!ort.listSupportedBackends().some((b) => b.name === 'cuda')) return false;
-  if (env === '1') return true;
+  if (env === '0') return { ok: false, reason: 'turned off (INCEPT_ORT_CUDA=0)' };
+  if (!ort.listSupportedBackends().some((b) => b.name === 'cuda'))
+    return { ok: false, reason: 'this onnxruntime-node build has no CUDA provider' };
+  if (env === '1') return { ok: true };
   try {
     const root = dirname(require.resolve('onnxruntime-node/package.json'));
     const dir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
     const lib =
       process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
-    return existsSync(join(dir, lib));
-  } catch {
-    return false;
+    return existsSync(join(dir, lib))
+      ? { ok: true }
+      : { ok: false, reason: `the CUDA provider library (${lib}) is not installed next to onnxruntime-node` };
+  } catch (err) {
+    return { ok: false, reason: errorMessage(err) };
+  }
+}
+
+/** Whether the loaded onnxruntime-node lists an execution provider at all. */
+export async function ortHasBackend(name: string): Promise<{ ok: boolean; reason?: string }> {
+  try {
+    const ort = await loadOrt();
+    if (name === 'cuda') return cudaCandidate(ort);
+    return ort.listSupportedBackends().some((b) => b.name === name)
+      ? { ok: true }
+      : {
+          ok: false,
+          reason: `this onnxruntime-node build for ${process.platform}-${process.arch} has no ${name} provider`,
+        };
+  } catch (err) {
+    return { ok: false, reason: `onnxruntime-node failed to load: ${errorMessage(err)}` };
   }
 }
 
@@ -76,42 +103,51 @@ export function nhwcToNchw(input: Float32Array, n: number): Float32Array {
   return out;
 }
 
-export interface OnnxRuntimeEngine extends Engine {
-  /** Why CUDA was not used, when it was tried and failed. */
-  readonly warnings: string[];
-}
+export type OrtProvider = 'cpu' | 'webgpu' | 'dml' | 'coreml' | 'cuda';
+
+const ENGINE_OF: Record<OrtProvider, EngineName> = {
+  cpu: 'onnxruntime',
+  webgpu: 'onnxruntime-webgpu',
+  dml: 'onnxruntime-dml',
+  coreml: 'onnxruntime-coreml',
+  cuda: 'onnxruntime-cuda',
+};
+
+export const PROVIDER_TITLES: Record<OrtProvider, string> = {
+  cpu: 'CPU',
+  webgpu: 'WebGPU',
+  dml: 'DirectML',
+  coreml: 'Core ML',
+  cuda: 'CUDA',
+};
 
 export async function createOnnxRuntimeEngine(
   model: OnnxModel,
   analysis: ModelAnalysis,
-  opts: { threads?: number } = {},
-): Promise<OnnxRuntimeEngine> {
+  opts: { threads?: number; provider?: OrtProvider; adapter?: string } = {},
+): Promise<Engine> {
   const ort = await loadOrt();
+  const provider = opts.provider ?? 'cpu';
+  if (provider !== 'cpu') ensureRuntimeDir();
   const prepared = prepareForOnnxRuntime(model, analysis);
-  const base: Ort.InferenceSession.SessionOptions = {
+  // Nodes a GPU provider lacks (LRN on WebGPU) run on the CPU provider with these threads.
+  const options: Ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.threads ?? availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
+    executionProviders: [provider],
   };
-  const warnings: string[] = [];
-  let session: Ort.InferenceSession | null = null;
-  let device = 'CPU';
-  if (cudaCandidate(ort)) {
-    try {
-      session = await ort.InferenceSession.create(prepared.bytes, { ...base, executionProviders: ['cuda'] });
-      device = 'CUDA';
-    } catch (err) {
-      warnings.push(`onnxruntime CUDA execution provider failed, using the CPU: ${errorMessage(err)}`);
-    }
-  }
+  let session: Ort.InferenceSession;
   try {
-    session ??= await ort.InferenceSession.create(prepared.bytes, { ...base, executionProviders: ['cpu'] });
+    session = await ort.InferenceSession.create(prepared.bytes, options);
   } catch (err) {
-    throw new ModelError('engine_unavailable', `onnxruntime could not load the model: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw new ModelError(
+      'engine_unavailable',
+      `onnxruntime's ${PROVIDER_TITLES[provider]} provider could not load the model: ${errorMessage(err)}`,
+      { cause: err },
+    );
   }
   const sess = session;
   // Keep only the flag: the closure would otherwise hold the 28 MB rewritten model.
@@ -146,12 +182,12 @@ export async function createOnnxRuntimeEngine(
     return { features, probabilities };
   };
 
+  const device = opts.adapter ? `${PROVIDER_TITLES[provider]}: ${opts.adapter}` : PROVIDER_TITLES[provider];
   return {
-    name: 'onnxruntime',
+    name: ENGINE_OF[provider],
     label: `onnxruntime (${device})`,
     featureSize,
     numClasses,
-    warnings,
     features: async (input, n) => (await run(input, n, false)).features,
     probabilities: async (input, n) => (await run(input, n, true)).probabilities!,
     infer: async (input, n): Promise<EngineOutputs> => {

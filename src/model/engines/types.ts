@@ -5,9 +5,26 @@
 import { ModelError } from '../errors.ts';
 import type { ModelAnalysis } from '../graph/analyze.ts';
 
-export type EngineName = 'tfjs-node-gpu' | 'tfjs-node' | 'onnxruntime' | 'wasm';
+export type EngineName =
+  | 'onnxruntime-webgpu'
+  | 'onnxruntime-dml'
+  | 'onnxruntime-coreml'
+  | 'onnxruntime-cuda'
+  | 'tfjs-node-gpu'
+  | 'tfjs-node'
+  | 'onnxruntime'
+  | 'wasm';
 
-export const ENGINE_NAMES: readonly EngineName[] = ['tfjs-node-gpu', 'tfjs-node', 'onnxruntime', 'wasm'];
+export const ENGINE_NAMES: readonly EngineName[] = [
+  'onnxruntime-webgpu',
+  'onnxruntime-dml',
+  'onnxruntime-coreml',
+  'onnxruntime-cuda',
+  'tfjs-node-gpu',
+  'tfjs-node',
+  'onnxruntime',
+  'wasm',
+];
 
 export interface EngineOutputs {
   /** n × featureSize */
@@ -22,6 +39,8 @@ export interface Engine {
   readonly label: string;
   readonly featureSize: number;
   readonly numClasses: number;
+  /** Images per call this engine wants in feature jobs, when it knows better than its registry entry. */
+  readonly batchSize?: number;
   features(input: Float32Array, n: number): Promise<Float32Array>;
   probabilities(input: Float32Array, n: number): Promise<Float32Array>;
   /** Both from one pass. */

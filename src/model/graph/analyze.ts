@@ -7,6 +7,7 @@ import { ModelError, errorMessage } from '../errors.ts';
 import type { OnnxModel, OnnxNode } from '../onnx/read.ts';
 import { MAX_OPSET, MIN_OPSET, SUPPORTED_OPS, isSupportedOp } from './op-table.ts';
 import { OP_FAMILIES } from './ops.ts';
+import { foldConvBatchNorms } from './optimize.ts';
 import { lazyConst, notImplemented, type OpImpl, type ValueDesc } from './types.ts';
 
 /** GoogLeNet's pool5 width: the fine-tuned last layer reads this many features. */
@@ -17,6 +18,7 @@ export interface ModelAnalysis {
   opset: number;
   irVersion: number;
   producer: string;
+  graphName: string;
   inputName: string;
   /** ONNX order with batch 1: [1, 3, 224, 224]. */
   inputShape: number[];
@@ -34,7 +36,7 @@ export interface ModelAnalysis {
   numClasses: number;
   /** Why the graph must run one image at a time, or null when any batch size works. */
   batchLimit: string | null;
-  /** Nodes in execution order. */
+  /** Nodes in execution order; a BatchNormalization right after a Conv is folded into it. */
   nodes: OnnxNode[];
   values: Map<string, ValueDesc>;
 }
@@ -54,7 +56,15 @@ function describeOp(node: OnnxNode): string {
   return isStandardDomain(node.domain) ? node.opType : `${node.domain}.${node.opType}`;
 }
 
-export function analyzeModel(model: OnnxModel): ModelAnalysis {
+export interface AnalyzeOptions {
+  /**
+   * The classifier input width to demand; null accepts any (the exporter, whose head already
+   * fixes the width). Default: GoogLeNet's 1024.
+   */
+  featureSize?: number | null;
+}
+
+export function analyzeModel(model: OnnxModel, opts: AnalyzeOptions = {}): ModelAnalysis {
   checkOpset(model.opset);
   checkOps(model.nodes);
   const input = checkInput(model);
@@ -106,16 +116,23 @@ export function analyzeModel(model: OnnxModel): ModelAnalysis {
     batchLimit ??= result.batchLimit ?? null;
   }
 
-  const classifier = findClassifier(model, producers, values);
+  const classifier = findClassifier(
+    model,
+    producers,
+    values,
+    opts.featureSize === undefined ? FEATURE_SIZE : opts.featureSize,
+  );
+  const keep = new Set([classifier.featureTensor, classifier.outputName]);
   return {
     opset: model.opset,
     irVersion: model.irVersion,
     producer: model.producer,
+    graphName: model.proto.graph?.name ?? '',
     inputName: input.name,
     inputShape: input.shape,
     ...classifier,
     batchLimit,
-    nodes,
+    nodes: foldConvBatchNorms(nodes, values, model.opset, keep),
     values,
   };
 }
@@ -216,6 +233,7 @@ function findClassifier(
   model: OnnxModel,
   producers: Map<string, OnnxNode>,
   values: Map<string, ValueDesc>,
+  featureSize: number | null,
 ): Classifier {
   for (const output of model.outputs) {
     let name = output.name;
@@ -240,7 +258,7 @@ function findClassifier(
         (node.opType === 'Gemm' || node.opType === 'MatMul') &&
         values.get(node.inputs[1] ?? '')?.const
       ) {
-        return classifierAt(node, output.name, softmax, bias, values);
+        return classifierAt(node, output.name, softmax, bias, values, featureSize);
       } else {
         break;
       }
@@ -260,6 +278,7 @@ function classifierAt(
   softmax: boolean,
   addBias: string | null,
   values: Map<string, ValueDesc>,
+  featureSize: number | null,
 ): Classifier {
   const featureTensor = node.inputs[0] ?? '';
   const features = values.get(featureTensor);
@@ -272,11 +291,11 @@ function classifierAt(
         `not a row of ${FEATURE_SIZE} image features. Use an ImageNet GoogLeNet such as the ONNX Model Zoo's googlenet-7.onnx.`,
     );
   }
-  if (width !== FEATURE_SIZE) {
+  if (featureSize !== null && width !== featureSize) {
     throw new ModelError(
       'no_classifier',
       `The classifier ${node.name} reads ${width} features, but Incept fine-tunes a GoogLeNet last layer ` +
-        `that reads ${FEATURE_SIZE}. Use an ImageNet GoogLeNet such as the ONNX Model Zoo's googlenet-7.onnx.`,
+        `that reads ${featureSize}. Use an ImageNet GoogLeNet such as the ONNX Model Zoo's googlenet-7.onnx.`,
     );
   }
   const numClasses = scores?.shape.length === 2 ? (scores.shape[1] as number) : 0;

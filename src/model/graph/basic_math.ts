@@ -4,13 +4,22 @@
  * C scaled by beta.
  */
 import { constForNhwc, toNhwc, toPlain, transposeData } from './layout.ts';
+import { int64Tensor, makeNode } from '../onnx/write.ts';
+import {
+  FLOAT,
+  INT32,
+  copyToOnnx,
+  tfStr,
+  type OnnxExportCtx,
+  type TfExportCtx,
+  type TfValue,
+} from './export-writers.ts';
 import {
   attrFloat,
   attrInt,
   badModel,
   notImplemented,
   required,
-  type BuildCtx,
   type BuildValue,
   type Built,
   type InferCtx,
@@ -40,7 +49,7 @@ function broadcastShapes(node: OnnxNode, a: readonly number[], b: readonly numbe
  * Opset < 7 broadcasting: with broadcast=1, B's dims line up with A's starting at `axis`
  * (default: trailing). Returns B's shape rewritten for numpy-style broadcasting.
  */
-function legacyOperandShape(ctx: InferCtx | BuildCtx, i: number): number[] {
+function legacyOperandShape(ctx: Pick<InferCtx, 'node' | 'opset' | 'inputs'>, i: number): number[] {
   const v = required(ctx, i);
   if (ctx.opset >= 7 || i !== 1 || attrInt(ctx.node, 'broadcast', 0) !== 1) return v.shape;
   const a = required(ctx, 0);
@@ -60,9 +69,69 @@ const BINARY: Record<string, BinaryFn> = {
   Sum: (tf, a, b) => tf.add(a, b),
 };
 
+const TF_BINARY: Record<string, string> = {
+  Add: 'AddV2',
+  Sub: 'Sub',
+  Mul: 'Mul',
+  Div: 'RealDiv',
+  Sum: 'AddV2',
+};
+
+function elementwiseToTfjs(ctx: TfExportCtx): TfValue[] {
+  const { g, node } = ctx;
+  const op = TF_BINARY[node.opType]!;
+  const outRank = ctx.outputs[0]!.shape.length;
+  const runtime = ctx.inputs.filter((v) => v !== undefined && !v.const);
+  const nhwc = outRank === 4 && runtime.length > 0 && runtime.every((v) => v!.shape.length === 4);
+  const operands = ctx.inputs.map((v, i) => {
+    const d = v!;
+    const shape = legacyOperandShape(ctx, i);
+    if (d.const) {
+      if (!nhwc) return g.constF32(ctx.name(`operand_${i}`), shape, Float32Array.from(d.const.values));
+      const c = constForNhwc(d.const.values, shape);
+      return g.constF32(ctx.name(`operand_${i}`), c.dims, c.data);
+    }
+    if (nhwc) return ctx.nhwc(i);
+    const plain = ctx.plain(i);
+    if (shape.length === d.shape.length) return plain;
+    // Opset < 7 broadcasting of a run-time B: give it the shape numpy-style broadcasting needs.
+    const target = g.constI32(
+      ctx.name(`operand_${i}_shape`),
+      [shape.length],
+      d.batched ? [-1, ...shape.slice(1)] : shape,
+    );
+    return g.op(ctx.name(`operand_${i}`), 'Reshape', [plain, target], { T: FLOAT, Tshape: INT32 });
+  });
+  let acc = operands[0]!;
+  operands.slice(1).forEach((b, k) => {
+    acc = g.op(k === operands.length - 2 ? ctx.name() : ctx.name(`partial_${k}`), op, [acc, b], { T: FLOAT });
+  });
+  return [{ name: acc, layout: nhwc ? 'nhwc' : 'plain' }];
+}
+
+function elementwiseToOnnx(ctx: OnnxExportCtx): void {
+  const inputs = ctx.inputs.map((v, i) => {
+    const shape = legacyOperandShape(ctx, i);
+    if (v!.const || shape.length === v!.shape.length) return ctx.input(i, shape);
+    const target = ctx.initializer(
+      int64Tensor(
+        ctx.fresh(`${ctx.node.name}/operand_${i}_shape`),
+        [shape.length],
+        v!.batched ? [0, ...shape.slice(1)] : shape,
+      ),
+    );
+    const reshaped = ctx.fresh(`${ctx.node.name}/operand_${i}`);
+    ctx.emit(makeNode('Reshape', [ctx.input(i), target], [reshaped], {}, reshaped));
+    return reshaped;
+  });
+  ctx.emit(makeNode(ctx.node.opType, inputs, [ctx.output(0)], {}, ctx.node.name));
+}
+
 function elementwise(opType: string): OpImpl {
   const fn = BINARY[opType]!;
   return {
+    toTfjs: elementwiseToTfjs,
+    toOnnx: elementwiseToOnnx,
     infer(ctx): InferResult {
       if (ctx.inputs.length < 1 || ctx.inputs.some((v) => v === undefined))
         throw badModel(ctx.node, 'is missing an input');
@@ -102,7 +171,9 @@ function elementwise(opType: string): OpImpl {
 }
 
 function matMulShape(node: OnnxNode, a: readonly number[], b: readonly number[]): number[] {
-  if (a.length < 2 || b.length < 2) throw notImplemented(node, 'MatMul with a 1-D operand');
+  if (a.length !== 2 || b.length !== 2) {
+    throw notImplemented(node, `MatMul of rank-${a.length} by rank-${b.length} (only matrices)`);
+  }
   const [m, k] = a.slice(-2) as [number, number];
   const [k2, n] = b.slice(-2) as [number, number];
   if (k !== k2) throw badModel(node, `multiplies [${a.join(', ')}] by [${b.join(', ')}]`);
@@ -110,6 +181,18 @@ function matMulShape(node: OnnxNode, a: readonly number[], b: readonly number[])
 }
 
 const matMul: OpImpl = {
+  toTfjs(ctx): TfValue[] {
+    const { g } = ctx;
+    const operand = (i: number) => {
+      const d = required(ctx, i);
+      return d.const
+        ? g.constF32(ctx.name(`operand_${i}`), d.shape, Float32Array.from(d.const.values))
+        : ctx.plain(i);
+    };
+    const attrs = { T: FLOAT, transpose_a: { b: false }, transpose_b: { b: false } };
+    return [{ name: g.op(ctx.name(), 'MatMul', [operand(0), operand(1)], attrs), layout: 'plain' }];
+  },
+  toOnnx: copyToOnnx([]),
   infer(ctx): InferResult {
     const a = required(ctx, 0);
     const b = required(ctx, 1);
@@ -140,7 +223,7 @@ interface GemmParams {
   n: number;
 }
 
-function gemmParams(ctx: InferCtx | BuildCtx): GemmParams {
+function gemmParams(ctx: Pick<InferCtx, 'node' | 'opset' | 'inputs'>): GemmParams {
   const { node } = ctx;
   const a = required(ctx, 0);
   const b = required(ctx, 1);
@@ -173,6 +256,35 @@ function gemmParams(ctx: InferCtx | BuildCtx): GemmParams {
 }
 
 const gemm: OpImpl = {
+  toTfjs(ctx): TfValue[] {
+    const { g } = ctx;
+    const p = gemmParams(ctx);
+    let bData = p.b.const!.values;
+    if (p.transB) bData = transposeData(bData, p.b.shape, [1, 0]);
+    bData = bData.map((v) => v * p.alpha);
+    const b = g.constF32(ctx.name('weights'), [p.k, p.n], bData);
+    const a = p.a.const
+      ? g.constF32(ctx.name('a'), p.a.shape, Float32Array.from(p.a.const.values))
+      : ctx.plain(0);
+    const attrs = { T: FLOAT, transpose_a: { b: p.transA }, transpose_b: { b: false } };
+    if (!p.c?.const || p.beta === 0)
+      return [{ name: g.op(ctx.name(), 'MatMul', [a, b], attrs), layout: 'plain' }];
+    const mm = g.op(ctx.name('matmul'), 'MatMul', [a, b], attrs);
+    const c = p.c.const.values.map((v) => v * p.beta);
+    const row = p.c.shape.length < 2 || (p.c.shape.length === 2 && p.c.shape[0] === 1);
+    if (row && c.length === p.n) {
+      const bias = g.constF32(ctx.name('bias'), [p.n], c);
+      return [
+        {
+          name: g.op(ctx.name(), 'BiasAdd', [mm, bias], { T: FLOAT, data_format: tfStr('NHWC') }),
+          layout: 'plain',
+        },
+      ];
+    }
+    const cName = g.constF32(ctx.name('c'), p.c.shape, c);
+    return [{ name: g.op(ctx.name(), 'AddV2', [mm, cName], { T: FLOAT }), layout: 'plain' }];
+  },
+  toOnnx: copyToOnnx(['alpha', 'beta', 'transA', 'transB']),
   infer(ctx): InferResult {
     const p = gemmParams(ctx);
     return { outputs: [{ shape: [p.m, p.n], batched: p.a.batched }] };

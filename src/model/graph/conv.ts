@@ -3,7 +3,19 @@
  * BatchNormalization is folded in by optimize.ts (the `incept.activation` attribute).
  */
 import { oihwToHwio, toNhwc } from './layout.ts';
-import { window2D, type Window2D } from './geometry.ts';
+import { hasPadding, isTfSame, nhwcPaddings, window2D, type Window2D } from './geometry.ts';
+import {
+  FLOAT,
+  INT32,
+  copyToOnnx,
+  isLargeConvWeight,
+  tfInt,
+  tfInts,
+  tfStr,
+  type TfAttrValue,
+  type TfExportCtx,
+  type TfValue,
+} from './export-writers.ts';
 import {
   attrInt,
   attrString,
@@ -73,7 +85,7 @@ function explicitPad(
   ];
 }
 
-const conv: OpImpl = {
+const conv: Pick<OpImpl, 'infer' | 'build'> = {
   infer(ctx): InferResult {
     const x = required(ctx, 0);
     const g = convGeometry(ctx);
@@ -154,4 +166,114 @@ function groupedConv(
   };
 }
 
-export const convOps: Record<string, OpImpl> = { Conv: conv };
+/** TF padding attributes for a conv window: VALID, SAME where it is exactly ONNX's, else EXPLICIT. */
+function tfConvPadding(w: Window2D, inHW: [number, number]): Record<string, TfAttrValue> {
+  if (!hasPadding(w)) return { padding: tfStr('VALID') };
+  if (isTfSame(w, inHW)) return { padding: tfStr('SAME') };
+  return {
+    padding: tfStr('EXPLICIT'),
+    explicit_paddings: tfInts([0, 0, w.pads[0], w.pads[2], w.pads[1], w.pads[3], 0, 0]),
+  };
+}
+
+function convToTfjs(ctx: TfExportCtx): TfValue[] {
+  const { g, node } = ctx;
+  const gm = convGeometry(ctx);
+  const xDesc = required(ctx, 0);
+  const wConst = required(ctx, 1).const!;
+  const [kh, kw] = gm.window.kernel;
+  const inHW: [number, number] = [xDesc.shape[2] as number, xDesc.shape[3] as number];
+  const hwio = oihwToHwio(wConst.values, wConst.dims);
+  const x = ctx.nhwc(0);
+  const common = {
+    T: FLOAT,
+    strides: tfInts([1, gm.window.strides[0], gm.window.strides[1], 1]),
+    dilations: tfInts([1, gm.window.dilations[0], gm.window.dilations[1], 1]),
+    data_format: tfStr('NHWC'),
+  };
+  const biasValues = ctx.inputs[2]?.const?.values;
+  const withBias = (y: string): string => {
+    if (!biasValues) return y;
+    const b = g.constF32(ctx.name('bias'), [gm.outChannels], Float32Array.from(biasValues));
+    return g.op(ctx.name(), 'BiasAdd', [y, b], { T: FLOAT, data_format: tfStr('NHWC') });
+  };
+  let y: string;
+  if (gm.group === 1) {
+    const filter = g.constF32(
+      ctx.name('filter'),
+      [kh, kw, gm.inChannels, gm.outChannels],
+      hwio,
+      isLargeConvWeight(wConst.dims),
+    );
+    y = g.op(ctx.name('conv'), 'Conv2D', [x, filter], {
+      ...common,
+      ...tfConvPadding(gm.window, inHW),
+      use_cudnn_on_gpu: { b: true },
+    });
+  } else if (gm.group === gm.inChannels && gm.outChannels % gm.inChannels === 0) {
+    // Depthwise: ONNX output channel c*m + j reads input channel c, which is TF's [kh, kw, C, m]
+    // filter, the same values as HWIO [kh, kw, 1, C*m].
+    const filter = g.constF32(
+      ctx.name('depthwise_filter'),
+      [kh, kw, gm.inChannels, gm.outChannels / gm.inChannels],
+      hwio,
+      isLargeConvWeight(wConst.dims),
+    );
+    let input = x;
+    let padding: Record<string, TfAttrValue> = { padding: tfStr('VALID') };
+    if (isTfSame(gm.window, inHW)) padding = { padding: tfStr('SAME') };
+    else if (hasPadding(gm.window)) input = tfPad(ctx, x, nhwcPaddings(gm.window), 0);
+    y = g.op(ctx.name('depthwise'), 'DepthwiseConv2dNative', [input, filter], { ...common, ...padding });
+  } else {
+    // Grouped: split the channels, one Conv2D per group, join them again.
+    const inPer = gm.inChannels / gm.group;
+    const outPer = gm.outChannels / gm.group;
+    const axis = g.constI32(ctx.name('split_axis'), [], [3]);
+    const split = g.op(ctx.name('split'), 'Split', [axis, x], { T: FLOAT, num_split: tfInt(gm.group) });
+    const parts: string[] = [];
+    for (let k = 0; k < gm.group; k++) {
+      const slice = new Float32Array(kh * kw * inPer * outPer);
+      for (let p = 0; p < kh * kw * inPer; p++) {
+        for (let o = 0; o < outPer; o++)
+          slice[p * outPer + o] = hwio[p * gm.outChannels + k * outPer + o] as number;
+      }
+      const filter = g.constF32(
+        ctx.name(`filter_${k}`),
+        [kh, kw, inPer, outPer],
+        slice,
+        isLargeConvWeight(wConst.dims),
+      );
+      parts.push(
+        g.op(ctx.name(`conv_${k}`), 'Conv2D', [k === 0 ? split : `${split}:${k}`, filter], {
+          ...common,
+          ...tfConvPadding(gm.window, inHW),
+          use_cudnn_on_gpu: { b: true },
+        }),
+      );
+    }
+    const catAxis = g.constI32(ctx.name('concat_axis'), [], [3]);
+    y = g.op(ctx.name('groups'), 'ConcatV2', [...parts, catAxis], {
+      T: FLOAT,
+      N: tfInt(gm.group),
+      Tidx: INT32,
+    });
+  }
+  void node;
+  return [{ name: withBias(y), layout: 'nhwc' }];
+}
+
+/** PadV2 of an NHWC tensor with a constant. */
+export function tfPad(ctx: TfExportCtx, x: string, paddings: [number, number][], value: number): string {
+  const { g } = ctx;
+  const p = g.constI32(ctx.name('paddings'), [4, 2], paddings.flat());
+  const fill = g.constF32(ctx.name('pad_value'), [], Float32Array.of(value));
+  return g.op(ctx.name('padded'), 'PadV2', [x, p, fill], { T: FLOAT, Tpaddings: INT32 });
+}
+
+export const convOps: Record<string, OpImpl> = {
+  Conv: {
+    ...conv,
+    toTfjs: convToTfjs,
+    toOnnx: copyToOnnx(['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides']),
+  },
+};

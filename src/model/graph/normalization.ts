@@ -3,6 +3,7 @@
  * into the Conv's weights by optimize.ts; this kernel handles the rest.
  */
 import { toNhwc } from './layout.ts';
+import { FLOAT, copyToOnnx, tfInt, type TfExportCtx, type TfValue } from './export-writers.ts';
 import {
   attrFloat,
   attrInt,
@@ -10,14 +11,13 @@ import {
   like,
   notImplemented,
   required,
-  type BuildCtx,
   type Built,
   type InferCtx,
   type InferResult,
   type OpImpl,
 } from './types.ts';
 
-const lrn: OpImpl = {
+const lrn: Pick<OpImpl, 'infer' | 'build'> = {
   infer(ctx): InferResult {
     const x = required(ctx, 0);
     if (x.shape.length !== 4) throw notImplemented(ctx.node, `LRN on a rank-${x.shape.length} input`);
@@ -50,7 +50,10 @@ const lrn: OpImpl = {
 };
 
 /** Per-channel scale and shift equivalent to an inference-mode BatchNormalization. */
-export function batchNormAffine(ctx: InferCtx | BuildCtx): { scale: Float32Array; shift: Float32Array } {
+export function batchNormAffine(ctx: Pick<InferCtx, 'node' | 'opset' | 'inputs'>): {
+  scale: Float32Array;
+  shift: Float32Array;
+} {
   const { node } = ctx;
   const params = [1, 2, 3, 4].map((i) => required(ctx, i));
   if (params.some((p) => !p.const)) throw notImplemented(node, 'BatchNormalization with computed parameters');
@@ -77,7 +80,7 @@ export function batchNormAffine(ctx: InferCtx | BuildCtx): { scale: Float32Array
   return { scale, shift };
 }
 
-const batchNormalization: OpImpl = {
+const batchNormalization: Pick<OpImpl, 'infer' | 'build'> = {
   infer(ctx): InferResult {
     const x = required(ctx, 0);
     const { scale } = batchNormAffine(ctx);
@@ -107,7 +110,41 @@ const batchNormalization: OpImpl = {
   },
 };
 
+function lrnToTfjs(ctx: TfExportCtx): TfValue[] {
+  const { node } = ctx;
+  // ONNX: x / (bias + alpha/size · Σx²)^beta over `size` channels; TF takes the half-width and
+  // the already divided alpha.
+  const size = attrInt(node, 'size', 0);
+  const attrs = {
+    T: FLOAT,
+    depth_radius: tfInt((size - 1) / 2),
+    bias: { f: attrFloat(node, 'bias', 1) },
+    alpha: { f: attrFloat(node, 'alpha', 1e-4) / size },
+    beta: { f: attrFloat(node, 'beta', 0.75) },
+  };
+  return [{ name: ctx.g.op(ctx.name(), 'LRN', [ctx.nhwc(0)], attrs), layout: 'nhwc' }];
+}
+
+/** A BatchNormalization no Conv absorbed: y = x·scale + shift per channel. */
+function batchNormToTfjs(ctx: TfExportCtx): TfValue[] {
+  const { g } = ctx;
+  const xDesc = required(ctx, 0);
+  const { scale, shift } = batchNormAffine(ctx);
+  const c = scale.length;
+  const nhwc = xDesc.shape.length === 4;
+  const shape = nhwc ? [c] : [c, ...new Array<number>(xDesc.shape.length - 2).fill(1)];
+  const x = nhwc ? ctx.nhwc(0) : ctx.plain(0);
+  const s = g.constF32(ctx.name('scale'), shape, scale);
+  const b = g.constF32(ctx.name('shift'), shape, shift);
+  const scaled = g.op(ctx.name('scaled'), 'Mul', [x, s], { T: FLOAT });
+  return [{ name: g.op(ctx.name(), 'AddV2', [scaled, b], { T: FLOAT }), layout: nhwc ? 'nhwc' : 'plain' }];
+}
+
 export const normalizationOps: Record<string, OpImpl> = {
-  LRN: lrn,
-  BatchNormalization: batchNormalization,
+  LRN: { ...lrn, toTfjs: lrnToTfjs, toOnnx: copyToOnnx(['alpha', 'beta', 'bias', 'size']) },
+  BatchNormalization: {
+    ...batchNormalization,
+    toTfjs: batchNormToTfjs,
+    toOnnx: copyToOnnx(['epsilon', 'momentum']),
+  },
 };

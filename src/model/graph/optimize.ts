@@ -12,6 +12,50 @@ export interface OptimizedGraph {
   values: Map<string, ValueDesc>;
 }
 
+/**
+ * Folds every BatchNormalization that is the sole reader of a Conv into that Conv's weights and
+ * bias: exact up to float rounding, and afterwards the network is plain convolutions, which every
+ * runtime and both exporters handle. `values` gains the folded weights.
+ */
+export function foldConvBatchNorms(
+  nodes: OnnxNode[],
+  values: Map<string, ValueDesc>,
+  opset: number,
+  keep: ReadonlySet<string>,
+): OnnxNode[] {
+  const consumers = consumerMap(nodes);
+  const removed = new Set<OnnxNode>();
+  const result: OnnxNode[] = [];
+  for (const node of nodes) {
+    if (removed.has(node)) continue;
+    const bn = node.opType === 'Conv' ? soleReader(consumers, keep, node.outputs[0]) : undefined;
+    const folded = bn?.opType === 'BatchNormalization' ? foldBatchNorm(node, bn, values, opset) : null;
+    if (folded) removed.add(bn!);
+    result.push(folded ?? node);
+  }
+  return result;
+}
+
+function consumerMap(nodes: OnnxNode[]): Map<string, OnnxNode[]> {
+  const consumers = new Map<string, OnnxNode[]>();
+  for (const node of nodes) {
+    for (const name of node.inputs) {
+      if (name !== '') consumers.set(name, [...(consumers.get(name) ?? []), node]);
+    }
+  }
+  return consumers;
+}
+
+function soleReader(
+  consumers: Map<string, OnnxNode[]>,
+  keep: ReadonlySet<string>,
+  name: string | undefined,
+): OnnxNode | undefined {
+  if (name === undefined || keep.has(name)) return undefined;
+  const list = consumers.get(name);
+  return list?.length === 1 && list[0]!.inputs[0] === name ? list[0] : undefined;
+}
+
 /** `keep`: tensors that must stay observable (requested outputs), so nothing is fused across them. */
 export function fuseConvChains(
   nodes: OnnxNode[],

@@ -5,6 +5,16 @@
  */
 import { hasPadding, isTfSame, nhwcPaddings, window2D, type Window2D } from './geometry.ts';
 import { toNhwc } from './layout.ts';
+import { tfPad } from './conv.ts';
+import {
+  FLOAT,
+  copyToOnnx,
+  tfInts,
+  tfStr,
+  type TfAttrValue,
+  type TfExportCtx,
+  type TfValue,
+} from './export-writers.ts';
 import {
   attrInt,
   attrInts,
@@ -41,7 +51,7 @@ function inferPool(ctx: InferCtx): InferResult {
   return { outputs: [{ shape: [x.shape[0] as number, x.shape[1] as number, ...w.out], batched: x.batched }] };
 }
 
-const maxPool: OpImpl = {
+const maxPool: Pick<OpImpl, 'infer' | 'build'> = {
   infer: inferPool,
   build(ctx): Built {
     const { tf } = ctx;
@@ -61,7 +71,7 @@ const maxPool: OpImpl = {
   },
 };
 
-const averagePool: OpImpl = {
+const averagePool: Pick<OpImpl, 'infer' | 'build'> = {
   infer: inferPool,
   build(ctx): Built {
     const { tf, node } = ctx;
@@ -106,7 +116,7 @@ const averagePool: OpImpl = {
   },
 };
 
-function globalPool(kind: 'mean' | 'max'): OpImpl {
+function globalPool(kind: 'mean' | 'max'): Pick<OpImpl, 'infer' | 'build'> {
   return {
     infer(ctx): InferResult {
       const x = required(ctx, 0);
@@ -128,9 +138,110 @@ function globalPool(kind: 'mean' | 'max'): OpImpl {
   };
 }
 
+function poolAttrs(w: Window2D, padding: 'VALID' | 'SAME'): Record<string, TfAttrValue> {
+  return {
+    T: FLOAT,
+    ksize: tfInts([1, w.kernel[0], w.kernel[1], 1]),
+    strides: tfInts([1, w.strides[0], w.strides[1], 1]),
+    padding: tfStr(padding),
+    data_format: tfStr('NHWC'),
+  };
+}
+
+function maxPoolToTfjs(ctx: TfExportCtx): TfValue[] {
+  const { g } = ctx;
+  const xDesc = required(ctx, 0);
+  const w = poolWindow(ctx);
+  const inHW: [number, number] = [xDesc.shape[2] as number, xDesc.shape[3] as number];
+  const x = ctx.nhwc(0);
+  // TF's SAME max pool ignores the padding, as ONNX's -Infinity padding does.
+  if (!hasPadding(w))
+    return [{ name: g.op(ctx.name(), 'MaxPool', [x], poolAttrs(w, 'VALID')), layout: 'nhwc' }];
+  if (isTfSame(w, inHW))
+    return [{ name: g.op(ctx.name(), 'MaxPool', [x], poolAttrs(w, 'SAME')), layout: 'nhwc' }];
+  const padded = tfPad(ctx, x, nhwcPaddings(w), -Infinity);
+  return [{ name: g.op(ctx.name(), 'MaxPool', [padded], poolAttrs(w, 'VALID')), layout: 'nhwc' }];
+}
+
+/**
+ * How many of each output window's positions ONNX divides by, over the window size: the real
+ * input, plus the declared pads with count_include_pad, never the ceil-mode extra.
+ */
+function averageShare(w: Window2D, inHW: [number, number], countPads: boolean): Float32Array {
+  const [oh, ow] = w.out;
+  const share = new Float32Array(oh * ow);
+  const counted = (i: 0 | 1, p: number): boolean => {
+    const lo = countPads ? -w.pads[i] : 0;
+    const hi = countPads ? inHW[i] + (w.pads[i + 2] as number) : inHW[i];
+    return p >= lo && p < hi;
+  };
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      let n = 0;
+      for (let ky = 0; ky < w.kernel[0]; ky++) {
+        const py = y * w.strides[0] - w.pads[0] + ky;
+        if (!counted(0, py)) continue;
+        for (let kx = 0; kx < w.kernel[1]; kx++) if (counted(1, x * w.strides[1] - w.pads[1] + kx)) n++;
+      }
+      share[y * ow + x] = n / (w.kernel[0] * w.kernel[1]);
+    }
+  }
+  return share;
+}
+
+function averagePoolToTfjs(ctx: TfExportCtx): TfValue[] {
+  const { g, node } = ctx;
+  const xDesc = required(ctx, 0);
+  const w = poolWindow(ctx);
+  const inHW: [number, number] = [xDesc.shape[2] as number, xDesc.shape[3] as number];
+  const countPads = ctx.opset >= 7 && attrInt(node, 'count_include_pad', 0) === 1;
+  const x = ctx.nhwc(0);
+  if (!hasPadding(w))
+    return [{ name: g.op(ctx.name(), 'AvgPool', [x], poolAttrs(w, 'VALID')), layout: 'nhwc' }];
+  // TF's SAME average leaves the padding out, as count_include_pad=0 does.
+  if (isTfSame(w, inHW) && !countPads) {
+    return [{ name: g.op(ctx.name(), 'AvgPool', [x], poolAttrs(w, 'SAME')), layout: 'nhwc' }];
+  }
+  // Any other padding: average the zero-padded input, then rescale each position to ONNX's divisor.
+  const padded = tfPad(ctx, x, nhwcPaddings(w), 0);
+  const avg = g.op(ctx.name('sum_share'), 'AvgPool', [padded], poolAttrs(w, 'VALID'));
+  const share = g.constF32(ctx.name('divisor'), [1, w.out[0], w.out[1], 1], averageShare(w, inHW, countPads));
+  return [{ name: g.op(ctx.name(), 'RealDiv', [avg, share], { T: FLOAT }), layout: 'nhwc' }];
+}
+
+function globalPoolToTfjs(op: 'AvgPool' | 'MaxPool') {
+  return (ctx: TfExportCtx): TfValue[] => {
+    const [, , h, w] = required(ctx, 0).shape as [number, number, number, number];
+    const attrs = {
+      T: FLOAT,
+      ksize: tfInts([1, h, w, 1]),
+      strides: tfInts([1, 1, 1, 1]),
+      padding: tfStr('VALID'),
+      data_format: tfStr('NHWC'),
+    };
+    return [{ name: ctx.g.op(ctx.name(), op, [ctx.nhwc(0)], attrs), layout: 'nhwc' }];
+  };
+}
+
 export const poolOps: Record<string, OpImpl> = {
-  MaxPool: maxPool,
-  AveragePool: averagePool,
-  GlobalAveragePool: globalPool('mean'),
-  GlobalMaxPool: globalPool('max'),
+  MaxPool: {
+    ...maxPool,
+    toTfjs: maxPoolToTfjs,
+    toOnnx: copyToOnnx([
+      'auto_pad',
+      'ceil_mode',
+      'dilations',
+      'kernel_shape',
+      'pads',
+      'storage_order',
+      'strides',
+    ]),
+  },
+  AveragePool: {
+    ...averagePool,
+    toTfjs: averagePoolToTfjs,
+    toOnnx: copyToOnnx(['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides']),
+  },
+  GlobalAveragePool: { ...globalPool('mean'), toTfjs: globalPoolToTfjs('AvgPool'), toOnnx: copyToOnnx([]) },
+  GlobalMaxPool: { ...globalPool('max'), toTfjs: globalPoolToTfjs('MaxPool'), toOnnx: copyToOnnx([]) },
 };

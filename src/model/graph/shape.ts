@@ -7,6 +7,8 @@
  * for one whole image, so the graph runs at any batch size.
  */
 import { NCHW_TO_NHWC_AXIS, constForNhwc, toNhwc, toPlain } from './layout.ts';
+import { attr, int64Tensor, makeNode } from '../onnx/write.ts';
+import { FLOAT, INT32, copyToOnnx, tfInt, type OnnxExportCtx, type TfValue } from './export-writers.ts';
 import {
   attrInt,
   attrInts,
@@ -18,7 +20,7 @@ import {
   notImplemented,
   product,
   required,
-  type BuildCtx,
+  type ValueDesc,
   type BuildValue,
   type Built,
   type InferCtx,
@@ -54,7 +56,9 @@ interface ReshapePlan {
   batchLimit?: string;
 }
 
-function reshapeTarget(ctx: InferCtx | BuildCtx): number[] {
+type ShapeCtx = Pick<InferCtx, 'node' | 'opset' | 'inputs'>;
+
+function reshapeTarget(ctx: ShapeCtx): number[] {
   const { node } = ctx;
   // Opset < 5 carries the target shape as an attribute instead of a second input.
   if (ctx.opset < 5) return attrInts(node, 'shape', []);
@@ -63,7 +67,7 @@ function reshapeTarget(ctx: InferCtx | BuildCtx): number[] {
   return s.const.ints;
 }
 
-function reshapePlan(ctx: InferCtx | BuildCtx): ReshapePlan {
+function reshapePlan(ctx: ShapeCtx): ReshapePlan {
   const { node } = ctx;
   const x = required(ctx, 0);
   const target = reshapeTarget(ctx);
@@ -93,7 +97,7 @@ function reshapePlan(ctx: InferCtx | BuildCtx): ReshapePlan {
 }
 
 /** Reshape and Flatten differ only in how they plan the new shape. */
-function reshapeOp(plan: (ctx: InferCtx | BuildCtx) => ReshapePlan): OpImpl {
+function reshapeOp(plan: (ctx: ShapeCtx) => ReshapePlan, onnx: (ctx: OnnxExportCtx) => void): OpImpl {
   return {
     infer(ctx): InferResult {
       const p = plan(ctx);
@@ -107,12 +111,26 @@ function reshapeOp(plan: (ctx: InferCtx | BuildCtx) => ReshapePlan): OpImpl {
       const { runtime } = plan(ctx);
       return { layouts: ['plain'], run: ([x]) => [tf.reshape(toPlain(tf, x!, xDesc), runtime)] };
     },
+    toTfjs(ctx): TfValue[] {
+      const { runtime } = plan(ctx);
+      const shape = ctx.g.constI32(ctx.name('shape'), [runtime.length], runtime);
+      const y = ctx.g.op(ctx.name(), 'Reshape', [ctx.plain(0), shape], { T: FLOAT, Tshape: INT32 });
+      return [{ name: y, layout: 'plain' }];
+    },
+    toOnnx: onnx,
   };
 }
 
-const reshape = reshapeOp(reshapePlan);
+/** The planned shape, with -1 for a free batch: the written graph runs at any batch size too. */
+function reshapeToOnnx(ctx: OnnxExportCtx): void {
+  const { runtime } = reshapePlan(ctx);
+  const shape = ctx.initializer(int64Tensor(ctx.fresh(`${ctx.node.name}/shape`), [runtime.length], runtime));
+  ctx.emit(makeNode('Reshape', [ctx.input(0), shape], [ctx.output(0)], {}, ctx.node.name));
+}
 
-function flattenPlan(ctx: InferCtx | BuildCtx): ReshapePlan {
+const reshape = reshapeOp(reshapePlan, reshapeToOnnx);
+
+function flattenPlan(ctx: ShapeCtx): ReshapePlan {
   const x = required(ctx, 0);
   const rank = x.shape.length;
   const raw = attrInt(ctx.node, 'axis', 1);
@@ -129,9 +147,9 @@ function flattenPlan(ctx: InferCtx | BuildCtx): ReshapePlan {
   };
 }
 
-const flatten = reshapeOp(flattenPlan);
+const flatten = reshapeOp(flattenPlan, copyToOnnx(['axis']));
 
-function concatAxis(ctx: InferCtx | BuildCtx): number {
+function concatAxis(ctx: ShapeCtx): number {
   const rank = required(ctx, 0).shape.length;
   // Opset < 4 made axis optional with default 1.
   const axis = ctx.opset < 4 ? attrInt(ctx.node, 'axis', 1) : attrInt(ctx.node, 'axis', Number.NaN);
@@ -140,6 +158,30 @@ function concatAxis(ctx: InferCtx | BuildCtx): number {
 }
 
 const concat: OpImpl = {
+  toTfjs(ctx): TfValue[] {
+    const { g } = ctx;
+    const axis = concatAxis(ctx);
+    const descs = ctx.inputs as ValueDesc[];
+    const nhwc = descs[0]!.shape.length === 4 && ctx.tfInputs.some((v) => v?.layout === 'nhwc');
+    const parts = descs.map((d, i) => {
+      if (!d.const) return nhwc ? ctx.nhwc(i) : ctx.plain(i);
+      if (!nhwc) return g.constF32(ctx.name(`part_${i}`), d.shape, Float32Array.from(d.const.values));
+      const c = constForNhwc(d.const.values, d.shape);
+      return g.constF32(ctx.name(`part_${i}`), c.dims, c.data);
+    });
+    const tfAxis = nhwc ? NCHW_TO_NHWC_AXIS[axis as 0 | 1 | 2 | 3] : axis;
+    const axisName = g.constI32(ctx.name('axis'), [], [tfAxis]);
+    const y = g.op(ctx.name(), 'ConcatV2', [...parts, axisName], {
+      T: FLOAT,
+      N: tfInt(parts.length),
+      Tidx: INT32,
+    });
+    return [{ name: y, layout: nhwc ? 'nhwc' : 'plain' }];
+  },
+  toOnnx(ctx): void {
+    const inputs = ctx.inputs.map((_, i) => ctx.input(i));
+    ctx.emit(makeNode('Concat', inputs, [ctx.output(0)], { axis: attr.int(concatAxis(ctx)) }, ctx.node.name));
+  },
   infer(ctx): InferResult {
     const { node } = ctx;
     if (ctx.inputs.length === 0 || ctx.inputs.some((v) => v === undefined))
@@ -214,6 +256,8 @@ function passThrough(check?: (ctx: InferCtx) => void): OpImpl {
       // clone() shares the data, and gives the output its own handle so it can be freed separately.
       return { layouts: [required(ctx, 0).layout], run: ([x]) => [x!.clone()] };
     },
+    toTfjs: (ctx) => [ctx.tfInputs[0]!],
+    toOnnx: (ctx) => ctx.alias(0, ctx.input(0)),
   };
 }
 
@@ -250,6 +294,9 @@ const constant: OpImpl = {
   build(ctx): Built {
     throw badModel(ctx.node, 'was not folded as a constant');
   },
+  // The exporters write constants where they are read; a Constant node itself writes nothing.
+  toTfjs: () => [],
+  toOnnx: () => undefined,
 };
 
 export const shapeOps: Record<string, OpImpl> = {

@@ -6,6 +6,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { ModelError } from '../errors.ts';
 import { tensorDims, tensorFloat32, tensorInts, type OnnxNode } from '../onnx/read.ts';
 import type { ITensorProto } from '../onnx/proto.ts';
+import type { OnnxExportCtx, TfExportCtx, TfValue } from './export-writers.ts';
 
 export type TF = typeof tfjs;
 export type Tensor = tfjs.Tensor;
@@ -67,9 +68,17 @@ export interface Built {
   layouts: Layout[];
 }
 
+/**
+ * Everything Incept does with one op: infer its output shapes at import, build a tfjs kernel to run
+ * it, and write it to TensorFlow.js and to ONNX. An op the importer accepts is one the exporters
+ * write: the type makes all four required.
+ */
 export interface OpImpl {
   infer(ctx: InferCtx): InferResult;
   build(ctx: BuildCtx): Built;
+  /** Writes the node; returns one TF tensor per provided output. */
+  toTfjs(ctx: TfExportCtx): TfValue[];
+  toOnnx(ctx: OnnxExportCtx): void;
 }
 
 export function lazyConst(t: ITensorProto): ConstData {

@@ -49,6 +49,7 @@ test('HTTP: every request without the right token gets 401 with a JSON error', a
   assert.equal(ok.status, 200);
   const viaQuery = await fetch(`${server.url}api/app.info?token=${server.token}`, {
     method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
     body: '{}',
   });
   assert.equal(viaQuery.status, 200);
@@ -91,7 +92,11 @@ test('WebSocket: needs the token, then pushes events', async (t) => {
   const ws = new WebSocket(`${wsUrl}?token=${server.token}`);
   t.after(() => ws.close());
   const events: { event: string; payload: unknown }[] = [];
-  ws.on('message', (data) => events.push(JSON.parse(String(data)) as { event: string; payload: unknown }));
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data)) as
+      { event: string; payload: unknown } | { event: string; payload: unknown }[];
+    events.push(...(Array.isArray(frame) ? frame : [frame]));
+  });
   await new Promise((resolve) => ws.once('open', resolve));
   const res = await post('project.create', { path: join(dir, 'events.incept') });
   assert.equal(res.status, 200);

@@ -80,7 +80,7 @@ test('CLI: serve keeps its token across restarts (so open pages reconnect) unles
   assert.equal(second.token, first.token);
   const ok = await fetch(`${second.url}api/app.info`, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${first.token}` },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${first.token}` },
   });
   assert.equal(ok.status, 200);
   const rotated = await startServeProcess(['--no-ui', '--new-token'], env);

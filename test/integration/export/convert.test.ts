@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { Tensor } from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
-import { analyzeNetwork } from '../../../src/export/network.ts';
+import { analyzeModel } from '../../../src/model/graph/analyze.ts';
 import { buildOnnxModel } from '../../../src/export/onnx-export.ts';
 import { buildTfGraph } from '../../../src/export/tfjs-graph.ts';
 import { packWeights } from '../../../src/export/tfjs-weights.ts';
@@ -49,15 +49,16 @@ for (const variant of VARIANTS) {
     const features = await referenceFeatures(tiny.reference, tiny.feature, images);
     const head = randomHead(tiny.featureDim, 3, features);
     const expected = features.map((f) => headProbabilities(f, head));
-    const net = analyzeNetwork(decodeModel(tiny.bytes));
-    assert.equal(net.featureDim, tiny.featureDim);
+    const model = decodeModel(tiny.bytes);
+    const net = analyzeModel(model, { featureSize: null });
+    assert.equal(net.featureSize, tiny.featureDim);
     const rgb = await Promise.all(images.map((p) => decodeRgb224(p)));
     const tf = await useWasmBackend();
 
     for (const preprocessing of [true, false]) {
       const graph = buildTfGraph(net, head, { preprocessing });
       const packed = packWeights(graph.weights, 'none');
-      const model = await tf.loadGraphModel(
+      const loaded = await tf.loadGraphModel(
         tf.io.fromMemory({
           modelTopology: graph.modelTopology,
           weightSpecs: packed.manifest.flatMap((g) => g.weights),
@@ -66,14 +67,18 @@ for (const variant of VARIANTS) {
           signature: graph.signature,
         } as never),
       );
-      const onnx = buildOnnxModel(net, head, { preprocessing, labels: ['a', 'b', 'c'], appVersion: 'test' });
+      const onnx = buildOnnxModel(model, net, head, {
+        preprocessing,
+        labels: ['a', 'b', 'c'],
+        appVersion: 'test',
+      });
       const session = await ort.InferenceSession.create(onnx.bytes);
       for (let i = 0; i < images.length; i++) {
         const nhwc = preprocessing
           ? Float32Array.from(rgb[i] as Uint8Array)
           : toModelInput(rgb[i] as Uint8Array);
         const x = tf.tensor4d(nhwc, [1, 224, 224, 3]);
-        const y = model.predict(x) as Tensor;
+        const y = loaded.predict(x) as Tensor;
         const tfProbs = await y.data();
         tf.dispose([x, y]);
         const feed = preprocessing ? nhwc : toNchw(nhwc);
@@ -87,7 +92,7 @@ for (const variant of VARIANTS) {
         assert.equal(argmax(tfProbs), argmax(want), label);
         assert.equal(argmax(onnxProbs), argmax(want), label);
       }
-      model.dispose();
+      loaded.dispose();
       await session.release();
       onnxFiles.push(join(dir, `${variant}-${preprocessing}.onnx`));
       await writeFile(onnxFiles.at(-1) as string, onnx.bytes);
@@ -115,8 +120,8 @@ test('converter: every ONNX export above passes onnx.checker (full check) at ops
 
 test('converter: the flatten network uses the padded MaxPool, explicit Conv padding and NCHW flatten', () => {
   const tiny = tinyClassifier('flatten');
-  const net = analyzeNetwork(decodeModel(tiny.bytes));
-  const graph = buildTfGraph(net, randomHead(net.featureDim, 3), { preprocessing: true });
+  const net = analyzeModel(decodeModel(tiny.bytes), { featureSize: null });
+  const graph = buildTfGraph(net, randomHead(net.featureSize, 3), { preprocessing: true });
   const ops = graph.modelTopology.node.map((n) => n.op);
   for (const op of [
     'PadV2',
@@ -173,16 +178,18 @@ test('converter: an op outside the supported set is refused with the node named'
     'y',
   );
   assert.throws(
-    () => analyzeNetwork(model),
+    () => analyzeModel(model, { featureSize: null }),
     (err: unknown) =>
-      err instanceof ModelError && err.code === 'unsupported_op' && /odd_sigmoid.*Sigmoid/.test(err.message),
+      err instanceof ModelError &&
+      err.code === 'unsupported_op' &&
+      /Sigmoid \(node odd_sigmoid\)/.test(err.message),
   );
 });
 
 test('converter: a model without a classifier is refused', () => {
   const model = modelWith([makeNode('GlobalAveragePool', ['data'], ['g'])], [], 'g');
   assert.throws(
-    () => analyzeNetwork(model),
+    () => analyzeModel(model, { featureSize: null }),
     (err: unknown) => err instanceof ModelError && err.code === 'no_classifier',
   );
 });

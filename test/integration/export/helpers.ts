@@ -27,6 +27,7 @@ import {
 } from '../../../src/model/onnx/write.ts';
 import { decodeModel } from '../../../src/model/onnx/read.ts';
 import { seededRandom } from '../../fixtures/googlenet.ts';
+import { PRESETS, type Preprocessing } from '../../../src/model/pixel-presets.ts';
 import type { ExportInput } from '../../../src/export/export-model.ts';
 
 export interface Head {
@@ -287,6 +288,7 @@ export function fixtureExportInput(opts: {
   features: Float32Array[];
   out: string;
   appVersion: string;
+  pixels?: Preprocessing;
 }): ExportInput {
   return {
     modelBytes: opts.modelBytes,
@@ -296,6 +298,7 @@ export function fixtureExportInput(opts: {
     formats: ['tfjs', 'onnx'],
     quantize: 'none',
     preprocessing: true,
+    pixels: opts.pixels ?? PRESETS.caffe,
     out: opts.out,
     force: false,
     metadata: {
@@ -355,6 +358,7 @@ export async function referenceFeatures(
   feature: string,
   images: string[],
   crop: CropMode = 'center',
+  pixels: Preprocessing = PRESETS.caffe,
 ): Promise<Float32Array[]> {
   const proto = decodeModel(modelBytes).proto as IModelProto;
   const graph = proto.graph!;
@@ -368,7 +372,7 @@ export async function referenceFeatures(
   const out: Float32Array[] = [];
   try {
     for (const path of images) {
-      const x = toNchw(toModelInput(await decodeRgb224(path, { crop })));
+      const x = toNchw(toModelInput(await decodeRgb224(path, { crop }), undefined, 0, pixels));
       const result = await session.run({ [inputName]: new ort.Tensor('float32', x, [1, 3, 224, 224]) }, [
         feature,
       ]);

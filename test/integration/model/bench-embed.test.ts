@@ -12,4 +12,7 @@ test('bench/embed runs and returns JSON-able numbers (no timing asserts)', async
   assert.ok(ort!.endToEndImagesPerSec > 0 && ort!.inferenceImagesPerSec > 0);
   assert.ok(json.onnxruntimeInferenceImagesPerSec! > 0);
   assert.equal(typeof ort!.ratioToOnnxruntimeInference, 'number');
+  assert.ok(ort!.ratioToOwnInference > 0);
+  assert.ok(ort!.peakRssMb > 0);
+  assert.equal(ort!.batchSize, 2);
 });

@@ -1,14 +1,28 @@
 /**
- * Op-level oracle: small graphs, each exercising one op variant (asymmetric pads, ceil_mode,
+ * Op-level oracle, for import and export alike: small graphs, each exercising one op variant (asymmetric pads, ceil_mode,
  * count_include_pad, groups, folding, legacy opsets...), run by the tfjs executor (wasm) and by
  * onnxruntime-node. Every graph ends in a 1024-wide classifier so it goes through the real importer:
  *
  *   data_0 → AveragePool 16/16 → Conv 1×1 (3→8) = x [N, 8, 14, 14] → <case> → Flatten →
  *   Gemm → Relu (features, 1024) → classifier → Softmax
+ *
+ * Each case is then exported with a fine-tuned head, to TF.js and to ONNX, and the stock loaders
+ * (tfjs-converter, onnxruntime) must give onnxruntime's features → head → softmax. Together the
+ * cases use every op the importer accepts, so whatever import accepts, export writes.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Tensor } from '@tensorflow/tfjs';
+import ort from 'onnxruntime-node';
+import { buildOnnxModel } from '../../../src/export/onnx-export.ts';
+import { buildTfGraph, exportBatch } from '../../../src/export/tfjs-graph.ts';
+import { packWeights } from '../../../src/export/tfjs-weights.ts';
 import { createEngine } from '../../../src/model/engines/registry.ts';
+import { analyzeModel } from '../../../src/model/graph/analyze.ts';
+import { SUPPORTED_OPS } from '../../../src/model/graph/op-table.ts';
+import { OP_FAMILIES } from '../../../src/model/graph/ops.ts';
+import { decodeModel } from '../../../src/model/onnx/read.ts';
+import { useWasmBackend } from '../../../src/model/tfjs-runtime.ts';
 import {
   attr,
   encodeModel,
@@ -351,6 +365,23 @@ const CASES: OpCase[] = [
     },
   },
   {
+    name: 'Sum of three tensors with a Constant node, grouped Conv with asymmetric pads',
+    body: (b) => {
+      b.node('Constant', [], ['k'], {
+        value: attr.tensor(
+          floatTensor(
+            'k',
+            [8, 1, 1],
+            Float32Array.from({ length: 8 }, (_, i) => i - 3),
+          ),
+        ),
+      });
+      b.node('Sum', ['x', 'k', 'x'], ['s']);
+      conv(b, 's', 'y', 8, 12, 3, { pads: attr.ints([0, 1, 2, 1]) }, 4);
+      return { y: 'y', shape: [12, 14, 14] };
+    },
+  },
+  {
     name: 'classifier Gemm with alpha and beta',
     classifier: 'gemm-alpha-beta',
     body: () => ({ y: 'x', shape: [8, 14, 14] }),
@@ -381,6 +412,103 @@ const CASES: OpCase[] = [
   },
 ];
 
+/** softmax(f·W + b) in float64, one row per image. */
+function headReference(
+  features: Float32Array,
+  head: { weights: Float32Array; bias: Float32Array },
+): Float32Array {
+  const c = head.bias.length;
+  const d = head.weights.length / c;
+  const n = features.length / d;
+  const out = new Float32Array(n * c);
+  for (let r = 0; r < n; r++) {
+    const logits = Array.from(head.bias, Number);
+    for (let k = 0; k < d; k++) {
+      const f = features[r * d + k] as number;
+      for (let j = 0; j < c; j++) logits[j] = (logits[j] as number) + f * (head.weights[k * c + j] as number);
+    }
+    const max = Math.max(...logits);
+    const e = logits.map((l) => Math.exp(l - max));
+    const sum = e.reduce((a, b) => a + b, 0);
+    e.forEach((v, j) => (out[r * c + j] = v / sum));
+  }
+  return out;
+}
+
+/** A head whose classes split these images: weights scaled to the features' spread. */
+function headFor(features: Float32Array, n: number) {
+  const d = features.length / n;
+  const rng = seededRandom(5);
+  let spread = 0;
+  for (let k = 0; k < d; k++) {
+    let mean = 0;
+    for (let r = 0; r < n; r++) mean += (features[r * d + k] as number) / n;
+    for (let r = 0; r < n; r++) spread += ((features[r * d + k] as number) - mean) ** 2;
+  }
+  const std = 3 / Math.sqrt(spread / n || 1);
+  const weights = Float32Array.from({ length: d * 3 }, () => std * rng.normal());
+  return { weights, bias: Float32Array.of(0.1, -0.2, 0.3) };
+}
+
+function nchw(input: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(input.length);
+  const pixels = 224 * 224;
+  for (let b = 0; b < n; b++)
+    for (let p = 0; p < pixels; p++)
+      for (let ch = 0; ch < 3; ch++)
+        out[b * 3 * pixels + ch * pixels + p] = input[b * 3 * pixels + p * 3 + ch] as number;
+  return out;
+}
+
+/** Exports with a head and runs both files with the stock loaders, image by image when batch is fixed. */
+async function exportedProbabilities(
+  bytes: Uint8Array,
+  head: { weights: Float32Array; bias: Float32Array },
+  input: Float32Array,
+  n: number,
+): Promise<{ tfjs: Float32Array; onnx: Float32Array }> {
+  const model = decodeModel(bytes);
+  const analysis = analyzeModel(model);
+  const per = exportBatch(analysis) === -1 ? n : 1;
+  const tf = await useWasmBackend();
+  const graph = buildTfGraph(analysis, head, { preprocessing: false });
+  const packed = packWeights(graph.weights, 'none');
+  const loaded = await tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: graph.modelTopology,
+      weightSpecs: packed.manifest.flatMap((g) => g.weights),
+      weightData: packed.shards.map((s) => s.data.slice().buffer),
+      format: 'graph-model',
+      signature: graph.signature,
+    } as never),
+  );
+  const onnx = buildOnnxModel(model, analysis, head, {
+    preprocessing: false,
+    labels: ['a', 'b', 'c'],
+    appVersion: 'test',
+  });
+  const session = await ort.InferenceSession.create(onnx.bytes);
+  const size = 224 * 224 * 3;
+  const out = { tfjs: new Float32Array(n * 3), onnx: new Float32Array(n * 3) };
+  try {
+    for (let at = 0; at < n; at += per) {
+      const x = input.subarray(at * size, (at + per) * size);
+      const t = tf.tensor4d(x, [per, 224, 224, 3]);
+      const y = loaded.predict(t) as Tensor;
+      out.tfjs.set(await y.data(), at * 3);
+      tf.dispose([t, y]);
+      const r = await session.run({
+        [onnx.input.name]: new ort.Tensor('float32', nchw(x, per), [per, 3, 224, 224]),
+      });
+      out.onnx.set(r[onnx.output.name]!.data as Float32Array, at * 3);
+    }
+  } finally {
+    loaded.dispose();
+    await session.release();
+  }
+  return out;
+}
+
 for (const c of CASES) {
   test(c.name, async (t) => {
     const opset = c.opset ?? 11;
@@ -400,9 +528,34 @@ for (const c of CASES) {
       assert.ok(f <= 1e-4, `features differ by ${f} (relative)`);
       const sum = got.probabilities.subarray(0, 10).reduce((s, v) => s + v, 0);
       assert.ok(Math.abs(sum - 1) < 1e-4);
+
+      const head = headFor(want.features, batch);
+      const expected = headReference(want.features, head);
+      const exported = await exportedProbabilities(buildModel(c, opset), head, input, batch);
+      for (const format of ['tfjs', 'onnx'] as const) {
+        const d = maxAbsDiff(exported[format], expected);
+        t.diagnostic(`exported ${format}: max |Δprob| ${d.toExponential(2)}`);
+        assert.ok(d <= 1e-4, `exported ${format} probabilities differ by ${d}`);
+      }
     } finally {
       await mine.dispose();
       await reference.dispose();
     }
   });
 }
+
+test('the cases use every op the importer accepts, so every one of them is exported above', () => {
+  const used = new Set(
+    CASES.flatMap((c) => decodeModel(buildModel(c, c.opset ?? 11)).nodes.map((n) => n.opType)),
+  );
+  assert.deepEqual([...used].sort(), Object.keys(SUPPORTED_OPS).sort());
+});
+
+test('every op in the table writes TF.js and ONNX', () => {
+  for (const [op, support] of Object.entries(SUPPORTED_OPS)) {
+    const impl = OP_FAMILIES[support.family][op];
+    assert.ok(impl, `${op} has an implementation`);
+    for (const f of ['infer', 'build', 'toTfjs', 'toOnnx'] as const)
+      assert.equal(typeof impl[f], 'function', `${op}.${f}`);
+  }
+});

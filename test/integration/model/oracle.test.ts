@@ -13,6 +13,7 @@ import { ModelError } from '../../../src/model/errors.ts';
 import type { Engine, EngineOutputs } from '../../../src/model/engines/types.ts';
 import { maxAbsDiff, relDiff } from '../../fixtures/compare.ts';
 import { randomInput, writeGoogLeNet } from '../../fixtures/googlenet.ts';
+import { webgpuSkipReason } from '../../helpers/webgpu.ts';
 
 const PROB_TOL = 1e-4;
 const FEATURE_TOL = 1e-4;
@@ -102,7 +103,8 @@ test('every available engine returns the same features and probabilities', async
   const reference = (await createEngine(bytes, { engine: 'onnxruntime' })).engine;
   try {
     const want = await reference.infer(input, 2);
-    const available = (await probeEngines()).filter((p) => p.available);
+    // onnxruntime's GPU engines have their own tests below (a software GPU takes seconds per run).
+    const available = (await probeEngines()).filter((p) => p.available && !p.name.startsWith('onnxruntime-'));
     assert.ok(available.some((p) => p.name === 'wasm'));
     for (const probe of available) {
       const { engine } = await createEngine(bytes, { engine: probe.name });
@@ -125,9 +127,11 @@ test("'auto' picks the highest-priority engine that starts and lists the ones sk
   const probes = await probeEngines();
   const { engine, failures } = await createEngine(bytes, { engine: 'auto' });
   try {
-    const best = probes.find((p) => p.available);
+    // A software GPU adapter (lavapipe here) is available but never chosen automatically.
+    const best = probes.find((p) => p.available && !p.software);
     assert.equal(engine.name, best?.name);
     for (const p of probes.filter((q) => q.priority > (best?.priority ?? 0))) {
+      if (p.software) assert.match(failures.find((f) => f.name === p.name)?.reason ?? '', /software/);
       assert.ok(
         failures.some((f) => f.name === p.name && f.reason.length > 0),
         `${p.name} should be listed`,
@@ -140,7 +144,8 @@ test("'auto' picks the highest-priority engine that starts and lists the ones sk
 });
 
 test('asking for an engine that cannot run here says why', async (t) => {
-  const probe = (await probeEngines()).find((p) => !p.available);
+  // A GPU engine that cannot run falls back to the CPU instead (gpu-fallback.test.ts).
+  const probe = (await probeEngines()).find((p) => !p.available && !p.name.startsWith('onnxruntime-'));
   if (!probe) {
     t.skip('every engine is available on this machine');
     return;
@@ -152,5 +157,43 @@ test('asking for an engine that cannot run here says why', async (t) => {
     assert.equal(err.code, 'engine_unavailable');
     assert.ok(err.message.includes(probe.name) && err.message.includes(probe.reason ?? ''), err.message);
     return true;
+  });
+});
+
+describe('onnxruntime WebGPU engine on the generated GoogLeNet', () => {
+  let cpu: Engine | undefined;
+  let gpu: Engine | undefined;
+  let skip: string | null = null;
+  const input = randomInput(4, 13);
+
+  before(async () => {
+    skip = await webgpuSkipReason();
+    if (skip) return;
+    const path = join(dir, 'googlenet-webgpu.onnx');
+    await writeGoogLeNet(path, { seed: 9 });
+    const bytes = await readFile(path);
+    cpu = (await createEngine(bytes, { engine: 'onnxruntime' })).engine;
+    const forced = await createEngine(bytes, { engine: 'onnxruntime-webgpu' });
+    assert.deepEqual(forced.failures, [], 'the WebGPU engine passed its correctness gate');
+    gpu = forced.engine;
+  });
+  after(async () => {
+    await cpu?.dispose();
+    await gpu?.dispose();
+  });
+
+  test('batch 1: WebGPU matches the CPU provider within 1e-4 relative', async (t) => {
+    if (skip) return t.skip(skip);
+    assert.equal(gpu!.name, 'onnxruntime-webgpu');
+    assert.match(gpu!.label, /WebGPU/);
+    const one = input.subarray(0, 224 * 224 * 3);
+    assertClose(await gpu!.infer(one, 1), await cpu!.infer(one, 1), 'WebGPU batch 1', t);
+  });
+
+  test('batch 4: WebGPU matches the CPU provider within 1e-4 relative, images differ', async (t) => {
+    if (skip) return t.skip(skip);
+    const got = await gpu!.infer(input, 4);
+    assertClose(got, await cpu!.infer(input, 4), 'WebGPU batch 4', t);
+    assert.ok(relDiff(got.features.subarray(0, 1024), got.features.subarray(1024, 2048)) > 100 * FEATURE_TOL);
   });
 });

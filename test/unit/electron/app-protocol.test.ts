@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix, win32 } from 'node:path';
 import { appUrlToFile, createAppProtocolHandler } from '../../../electron/app-protocol.ts';
 import { CONTENT_SECURITY_POLICY } from '../../../electron/security.ts';
 import { tempDir } from '../../helpers/tmp.ts';
@@ -25,6 +25,31 @@ test('app:// maps into the renderer folder and nowhere else', () => {
   ]) {
     assert.equal(appUrlToFile(root, url), null, url);
   }
+});
+
+test('app:// stays inside the renderer folder under Windows path rules too', () => {
+  const root = 'C:\\Program Files\\Incept\\renderer';
+  const at = (url: string) => appUrlToFile(root, url, win32);
+  assert.equal(at('app://incept/'), `${root}\\index.html`);
+  assert.equal(at('app://incept/assets/index-abc.js'), `${root}\\assets\\index-abc.js`);
+  for (const url of [
+    'app://incept/D:/Users/me/secret.txt',
+    'app://incept/C:/Windows/win.ini',
+    'app://incept/d%3A/Users/me/secret.txt',
+    'app://incept/C:secret.txt',
+    'app://incept/index.html:hidden-stream',
+    'app://incept/con',
+    'app://incept/assets/NUL.txt',
+    'app://incept/assets/com1',
+  ]) {
+    assert.equal(at(url), null, url);
+  }
+  // The same rules under POSIX: a ':' never names one of our files.
+  assert.equal(appUrlToFile('/srv/renderer', 'app://incept/D:/x', posix), null);
+  assert.equal(
+    appUrlToFile('/srv/renderer', 'app://incept/assets/con.js', posix),
+    '/srv/renderer/assets/con.js',
+  );
 });
 
 test('the handler serves built files with the CSP and refuses the rest', async (t) => {

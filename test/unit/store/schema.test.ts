@@ -180,4 +180,5 @@ test('the counts read covering indexes', () => {
     /COVERING INDEX images_split.*SEARCH l USING INTEGER PRIMARY KEY/,
   );
   assert.match(plan(db, COUNT_QUERIES.labeled, []), /COVERING INDEX/);
+  assert.match(plan(db, COUNT_QUERIES.unreadableByClassAndSplit, []), /SEARCH i USING INDEX images_status/);
 });
