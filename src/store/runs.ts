@@ -11,6 +11,7 @@ import type {
   TrainSettings,
 } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
+import { remedyDetails } from '../api/remedies.ts';
 import { MISLABELED_THRESHOLD } from './images.ts';
 import type { ProjectStore } from './project.ts';
 
@@ -161,7 +162,7 @@ function requireRun(db: Database, id: number): RunRow {
   const row = db
     .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?`)
     .get(id) as RunRow | undefined;
-  if (!row) throw new ApiError('not_found', `No training run with id ${id}. "incept runs" lists them.`);
+  if (!row) throw new ApiError('not_found', `No training run with id ${id}.`, remedyDetails('list-runs'));
   return row;
 }
 
@@ -265,10 +266,7 @@ export function queryPredictions(
 ): PredictionPage {
   const runId = currentRunId(project);
   if (runId === null) {
-    throw new ApiError(
-      'precondition',
-      'There is no trained model yet: train one first ("incept train" or the Train button).',
-    );
+    throw new ApiError('precondition', 'There is no trained model yet.', remedyDetails('train-first'));
   }
   const { classes } = runHead(project, runId);
   let where = "p.run_id = @run AND im.status = 'ok' AND p.probability >= @min";

@@ -194,7 +194,8 @@ test('import → model → features → train → predict → suggestions, end t
   const refused = (await call('export.start', { format: 'onnx', out })) as { jobId: string };
   const refusedJob = await core.jobs.wait(refused.jobId);
   assert.equal(refusedJob.status, 'failed');
-  assert.match(refusedJob.error?.message ?? '', /force/);
+  assert.match(refusedJob.error?.message ?? '', /already exists and is not empty/);
+  assert.deepEqual(refusedJob.error?.details, { remedy: 'overwrite' });
 
   // The near-duplicate pair is found; ids resolve to the two files. (Other pairs of these
   // generated shapes can be as alike, and a pair that crosses the random splits comes first.)
