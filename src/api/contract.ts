@@ -383,6 +383,54 @@ export interface ExportReport {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The server-side file browser (browser mode has no native dialogs)
+
+export interface FolderEntry {
+  name: string;
+  path: string;
+  kind: 'folder' | 'file';
+  /** Folders: image files directly inside; null when not counted (or unreadable). */
+  images: number | null;
+  /** Folders: subfolders directly inside; null when not counted (or unreadable). */
+  folders: number | null;
+  /** Files: size in bytes. */
+  bytes: number | null;
+  /** Why the entry cannot be opened, in words ("permission denied"). */
+  problem: string | null;
+}
+
+export interface FolderListing {
+  path: string;
+  /** Null at a root. */
+  parent: string | null;
+  root: string;
+  home: string;
+  /** Image files directly in this folder. */
+  images: number;
+  /** Folders first, then images and accepted files, in natural order. */
+  entries: FolderEntry[];
+  /** Entries past the listing's limit. */
+  leftOut: number;
+}
+
+export interface FolderPreview {
+  name: string;
+  path: string;
+  /** A small WebP thumbnail, or null with the reason in `problem`. */
+  dataUrl: string | null;
+  problem: string | null;
+}
+
+export interface Places {
+  home: string;
+  /** "/" or the drives that exist. */
+  roots: string[];
+  /** Folders used lately (picked in the browser, imported into the open project), newest first. */
+  recent: string[];
+  bookmarks: { path: string; exists: boolean }[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Argument schemas that several methods share
 
 export const ImageFilter = z
@@ -757,6 +805,38 @@ export const methods = {
   ),
 
   // --- end model ---
+
+  // --- file browser: lists folders on the machine running Incept (never reads files but images) ---
+  'files.list': method(
+    z
+      .object({
+        path: Path.optional(),
+        accept: z
+          .array(z.string().regex(/^\.[A-Za-z0-9]{1,12}$/, 'a file ending such as ".onnx"'))
+          .max(20)
+          .default([]),
+        showHidden: z.boolean().default(false),
+      })
+      .strict(),
+    returns<FolderListing>(),
+    'The folders, images and accepted files in a folder (home when no path), with image counts per subfolder.',
+  ),
+  'files.previews': method(
+    z.object({ path: Path, count: z.number().int().min(1).max(12).default(6) }).strict(),
+    returns<FolderPreview[]>(),
+    "Small thumbnails of a folder's first images.",
+  ),
+  'files.places': method(Empty, returns<Places>(), 'Home, drives, recent folders and bookmarks.'),
+  'files.remember': method(
+    z.object({ path: Path }).strict(),
+    returns<Places>(),
+    'Add a folder to the recent folders.',
+  ),
+  'files.bookmark': method(
+    z.object({ path: Path, bookmarked: z.boolean() }).strict(),
+    returns<Places>(),
+    'Add or remove a bookmark.',
+  ),
 } as const;
 
 export type Methods = typeof methods;

@@ -7,6 +7,7 @@ import type { Core } from '../core.ts';
 import { createDispatch, type Dispatch, type Handlers } from './dispatch.ts';
 import { appHandlers } from './handlers/app.ts';
 import { datasetHandlers } from './handlers/dataset.ts';
+import { fileHandlers } from './handlers/files.ts';
 import { importHandlers } from './handlers/import.ts';
 import { jobHandlers } from './handlers/jobs.ts';
 import { modelHandlers } from './handlers/model.ts';
@@ -25,6 +26,7 @@ export function createHandlers(core: Core): Handlers {
     ...uploadHandlers(core, imports['import.start']),
     ...modelHandlers(core),
     ...trainHandlers(core),
+    ...fileHandlers(core),
   };
 }
 
