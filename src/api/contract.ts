@@ -334,6 +334,8 @@ export interface RunDetail extends RunSummary {
   bestEpoch: number;
   train: SplitMetrics;
   validation: SplitMetrics | null;
+  /** The test split: never trained on nor used to pick the epoch (null when it has no images). */
+  test: SplitMetrics | null;
   /** Classes with too few images to hold one out for validation: trained on, flagged. */
   flags: string[];
 }

@@ -4,7 +4,14 @@
  * wrong; each surface appends its own wording of the way out (see cli/remedies.ts and the
  * renderer's lib/remedies.ts).
  */
-export const REMEDIES = ['overwrite', 'get-model', 'train-first', 'train-or-imagenet', 'list-runs'] as const;
+export const REMEDIES = [
+  'overwrite',
+  'get-model',
+  'train-first',
+  'train-or-imagenet',
+  'list-runs',
+  'extract-features',
+] as const;
 export type Remedy = (typeof REMEDIES)[number];
 
 export function remedyDetails(remedy: Remedy): { remedy: Remedy } {

@@ -8,6 +8,7 @@ const CLI_WORDING: Record<Remedy, string> = {
   'train-or-imagenet':
     'Train one first ("incept train <project>"), or ask for ImageNet classes (--imagenet).',
   'list-runs': '"incept runs <project>" lists them.',
+  'extract-features': 'Compute them first ("incept embed <project>").',
 };
 
 /** The message with the command line's way out appended, when the error names one. */

@@ -37,6 +37,8 @@ export interface NewRun {
 export interface RunMetrics {
   train: SplitMetrics;
   validation: SplitMetrics | null;
+  /** The test split's scores; absent in runs stored before they were measured. */
+  test?: SplitMetrics | null;
   history: EpochStats[];
   bestEpoch: number;
   flags: string[];
@@ -208,6 +210,7 @@ export function getRun(project: ProjectStore, id: number): RunDetail {
     bestEpoch: metrics.bestEpoch,
     train: metrics.train,
     validation: metrics.validation,
+    test: metrics.test ?? null,
     flags: metrics.flags,
   };
 }

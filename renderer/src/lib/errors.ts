@@ -9,6 +9,7 @@ const UI_WORDING: Record<Remedy, string> = {
   'train-first': 'Train one first on the Train tab.',
   'train-or-imagenet': 'Train one first on the Train tab.',
   'list-runs': 'The Train tab lists the runs there are.',
+  'extract-features': 'Click “Extract features” in the Model panel of the Train tab.',
 };
 
 /** A readable sentence for any failure, with the backend's stable code kept for decisions. */
