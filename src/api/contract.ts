@@ -588,6 +588,18 @@ export const methods = {
       '"<project>-uploads" folder beside the project file.',
   ),
   'images.get': method(z.object({ id: Id }).strict(), returns<ImageRow>(), 'One image.'),
+  'images.remove': method(
+    z.object({ imageIds: z.array(Id).min(1).max(100_000) }).strict(),
+    returns<{ removed: number }>(),
+    'Take images out of the project (their files stay where they are); a rescan leaves them out.',
+  ),
+  'images.setSplit': method(
+    z
+      .object({ imageIds: z.array(Id).min(1).max(100_000), split: z.enum(['train', 'validation', 'test']) })
+      .strict(),
+    returns<{ changed: number }>(),
+    'Put images in one split (e.g. both images of a near-duplicate pair, so validation stays honest).',
+  ),
   'images.counts': method(Empty, returns<DatasetCounts>(), 'Counts by status, label, class and split.'),
 
   'labels.set': method(
@@ -859,7 +871,10 @@ export function isMethodName(name: unknown): name is MethodName {
 export interface Events {
   'job.progress': JobProgress;
   'job.finished': JobInfo;
-  'dataset.changed': { reason: 'import' | 'labels' | 'classes' | 'rescan' | 'csv'; imageIds?: number[] };
+  'dataset.changed': {
+    reason: 'import' | 'labels' | 'classes' | 'rescan' | 'csv' | 'removed' | 'splits';
+    imageIds?: number[];
+  };
   'project.changed': { project: ProjectInfo | null };
 }
 export type EventName = keyof Events;

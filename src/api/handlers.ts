@@ -8,6 +8,7 @@ import { createDispatch, type Dispatch, type Handlers } from './dispatch.ts';
 import { appHandlers } from './handlers/app.ts';
 import { datasetHandlers } from './handlers/dataset.ts';
 import { fileHandlers } from './handlers/files.ts';
+import { imageEditHandlers } from './handlers/image-edits.ts';
 import { importHandlers } from './handlers/import.ts';
 import { jobHandlers } from './handlers/jobs.ts';
 import { modelHandlers } from './handlers/model.ts';
@@ -27,6 +28,7 @@ export function createHandlers(core: Core): Handlers {
     ...modelHandlers(core),
     ...trainHandlers(core),
     ...fileHandlers(core),
+    ...imageEditHandlers(core),
   };
 }
 

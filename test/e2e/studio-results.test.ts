@@ -150,6 +150,34 @@ test('run results, charts, export wording, suggestion thumbnails and duplicates'
   assert.ok(zoom && zoom.width >= 300, `zoom ${zoom?.width}`);
   await screenshot(page, 'results-suggestions-zoom');
 
+  // Duplicates: pairs side by side with their similarity, and something to do about each.
+  await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+  await page.getByTestId('filter-duplicates').click();
+  const view = page.getByTestId('duplicates-view');
+  const pair = view.getByTestId('dup-pair').first();
+  await pair.waitFor({ timeout: 30_000 });
+  assert.equal(await pair.getByTestId('dup-side').count(), 2);
+  await imagesDecoded(page, '[data-testid="dup-pair"]:first-child img', 2);
+  assert.match((await pair.getByTestId('dup-similarity').textContent()) ?? '', /^\d+(\.\d)?%$/);
+  await screenshot(page, 'results-duplicates');
+  if ((await pair.getByTestId('dup-same-split').count()) > 0) {
+    await pair.getByTestId('dup-same-split').click();
+    await page.getByTestId('notifications').getByText('Both images are now in train.').waitFor();
+    assert.deepEqual(await pair.getByTestId('dup-split').allTextContents(), ['train', 'train']);
+  }
+  const before = Number(/(\d+) images/.exec((await page.getByTestId('status-bar').textContent()) ?? '')?.[1]);
+  const first = view.getByTestId('dup-pair').first();
+  const removed = (await first.getByTestId('dup-side').nth(1).locator('.dup-name').textContent())!.trim();
+  await first.getByTestId('dup-side').first().getByRole('button', { name: 'Keep this one' }).click();
+  await page
+    .getByTestId('notifications')
+    .getByText(`${removed} is out of the project`, { exact: false })
+    .waitFor();
+  await page
+    .getByTestId('status-bar')
+    .getByText(`${before - 1} images`)
+    .waitFor();
+
   assert.deepEqual(
     problems.filter((p) => !/WebSocket/.test(p)),
     [],
