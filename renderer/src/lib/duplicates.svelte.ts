@@ -45,6 +45,7 @@ export class DuplicatesState {
   async load(): Promise<void> {
     try {
       const page = await this.#api.call('predictions.query', { kind: 'duplicates', limit: PAGE });
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local, never read by a template
       const ids = [...new Set(page.items.flatMap((r) => [r.imageId, r.duplicateOf ?? r.imageId]))];
       const rows =
         ids.length === 0
@@ -55,6 +56,7 @@ export class DuplicatesState {
                 limit: Math.min(1000, ids.length),
               })
             ).items;
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local, never read by a template
       const byId = new Map(rows.map((r) => [r.id, r]));
       const pairs: DuplicatePair[] = [];
       for (const r of page.items) {
