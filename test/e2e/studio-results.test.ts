@@ -28,13 +28,13 @@ test('run results, charts, export wording, suggestion thumbnails and duplicates'
   const missing = chromiumMissingReason();
   if (missing) return t.skip(missing);
   const dir = tempDir(t);
-  // Ten classes named 0-9 (shapes repeat; the layout is what matters), 6 images each.
+  // Ten classes named digit-0 … digit-9 (shapes repeat; the layout is what matters), 6 images each.
   const labeled = join(dir, 'digits');
   for (let c = 0; c < 10; c++) {
-    mkdirSync(join(labeled, String(c)), { recursive: true });
+    mkdirSync(join(labeled, `digit-${c}`), { recursive: true });
     for (let i = 0; i < 6; i++)
       writeFileSync(
-        join(labeled, String(c), `${c}-${i}.jpg`),
+        join(labeled, `digit-${c}`, `${c}-${i}.jpg`),
         await shapeImage(CLASS_STYLES[c % 4]!, 1000 * c + i, 64),
       );
   }
