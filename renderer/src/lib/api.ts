@@ -23,10 +23,13 @@ declare global {
 /** An error from the backend, with its stable code and readable message. */
 export class RemoteError extends Error {
   readonly code: string;
+  /** Machine-readable extras, such as the remedy the message's way out is worded from. */
+  readonly details: unknown;
   constructor(shape: ApiErrorShape) {
     super(shape.message);
     this.name = 'RemoteError';
     this.code = shape.code;
+    this.details = shape.details;
   }
 }
 

@@ -79,7 +79,7 @@ export class AppState {
   }
   /** The latest error message, for places that show one line. */
   get error(): string | null {
-    return this.notices.latestError?.text ?? null;
+    return this.notices.latestError?.title ?? null;
   }
   get busy(): boolean {
     return this.#busy;
@@ -159,6 +159,7 @@ export class AppState {
   #compute(status: ComputeStatus): void {
     const was = this.#connection;
     if (status.state === 'ready') {
+      this.notices.resolve('compute');
       this.#connection = 'open';
       if (was !== 'open') void this.#resync();
     } else if (status.state === 'starting') {
@@ -168,6 +169,7 @@ export class AppState {
       this.notices.push(
         'error',
         `The compute process stopped${status.crash?.reason ? ` (${status.crash.reason})` : ''}${status.restarting ? '; restarting it.' : '.'}`,
+        { key: 'compute' },
       );
     } else if (status.state === 'reopen-failed') {
       this.notices.push('error', `Could not reopen ${status.path}: ${status.error.message}`);
