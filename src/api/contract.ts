@@ -377,6 +377,8 @@ export interface RunDetail extends RunSummary {
   bestEpoch: number;
   train: SplitMetrics;
   validation: SplitMetrics | null;
+  /** The test split: never trained on nor used to pick the epoch (null when it has no images). */
+  test: SplitMetrics | null;
   /** Classes with too few images to hold one out for validation: trained on, flagged. */
   flags: string[];
 }
@@ -425,6 +427,54 @@ export interface ExportReport {
   bytes: number;
   /** E.g. the run is stale (labels changed since it was trained). */
   warnings: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server-side file browser (browser mode has no native dialogs)
+
+export interface FolderEntry {
+  name: string;
+  path: string;
+  kind: 'folder' | 'file';
+  /** Folders: image files directly inside; null when not counted (or unreadable). */
+  images: number | null;
+  /** Folders: subfolders directly inside; null when not counted (or unreadable). */
+  folders: number | null;
+  /** Files: size in bytes. */
+  bytes: number | null;
+  /** Why the entry cannot be opened, in words ("permission denied"). */
+  problem: string | null;
+}
+
+export interface FolderListing {
+  path: string;
+  /** Null at a root. */
+  parent: string | null;
+  root: string;
+  home: string;
+  /** Image files directly in this folder. */
+  images: number;
+  /** Folders first, then images and accepted files, in natural order. */
+  entries: FolderEntry[];
+  /** Entries past the listing's limit. */
+  leftOut: number;
+}
+
+export interface FolderPreview {
+  name: string;
+  path: string;
+  /** A small WebP thumbnail, or null with the reason in `problem`. */
+  dataUrl: string | null;
+  problem: string | null;
+}
+
+export interface Places {
+  home: string;
+  /** "/" or the drives that exist. */
+  roots: string[];
+  /** Folders used lately (picked in the browser, imported into the open project), newest first. */
+  recent: string[];
+  bookmarks: { path: string; exists: boolean }[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -589,6 +639,18 @@ export const methods = {
       '"<project>-uploads" folder beside the project file.',
   ),
   'images.get': method(z.object({ id: Id }).strict(), returns<ImageRow>(), 'One image.'),
+  'images.remove': method(
+    z.object({ imageIds: z.array(Id).min(1).max(100_000) }).strict(),
+    returns<{ removed: number }>(),
+    'Take images out of the project (their files stay where they are); a rescan leaves them out.',
+  ),
+  'images.setSplit': method(
+    z
+      .object({ imageIds: z.array(Id).min(1).max(100_000), split: z.enum(['train', 'validation', 'test']) })
+      .strict(),
+    returns<{ changed: number }>(),
+    'Put images in one split (e.g. both images of a near-duplicate pair, so validation stays honest).',
+  ),
   'images.counts': method(Empty, returns<DatasetCounts>(), 'Counts by status, label, class and split.'),
 
   'labels.set': method(
@@ -834,6 +896,38 @@ export const methods = {
   ),
 
   // --- end model ---
+
+  // --- file browser: lists folders on the machine running Incept (never reads files but images) ---
+  'files.list': method(
+    z
+      .object({
+        path: Path.optional(),
+        accept: z
+          .array(z.string().regex(/^\.[A-Za-z0-9]{1,12}$/, 'a file ending such as ".onnx"'))
+          .max(20)
+          .default([]),
+        showHidden: z.boolean().default(false),
+      })
+      .strict(),
+    returns<FolderListing>(),
+    'The folders, images and accepted files in a folder (home when no path), with image counts per subfolder.',
+  ),
+  'files.previews': method(
+    z.object({ path: Path, count: z.number().int().min(1).max(12).default(6) }).strict(),
+    returns<FolderPreview[]>(),
+    "Small thumbnails of a folder's first images.",
+  ),
+  'files.places': method(Empty, returns<Places>(), 'Home, drives, recent folders and bookmarks.'),
+  'files.remember': method(
+    z.object({ path: Path }).strict(),
+    returns<Places>(),
+    'Add a folder to the recent folders.',
+  ),
+  'files.bookmark': method(
+    z.object({ path: Path, bookmarked: z.boolean() }).strict(),
+    returns<Places>(),
+    'Add or remove a bookmark.',
+  ),
 } as const;
 
 export type Methods = typeof methods;
@@ -854,7 +948,10 @@ export function isMethodName(name: unknown): name is MethodName {
 export interface Events {
   'job.progress': JobProgress;
   'job.finished': JobInfo;
-  'dataset.changed': { reason: 'import' | 'labels' | 'classes' | 'rescan' | 'csv'; imageIds?: number[] };
+  'dataset.changed': {
+    reason: 'import' | 'labels' | 'classes' | 'rescan' | 'csv' | 'removed' | 'splits';
+    imageIds?: number[];
+  };
   'project.changed': { project: ProjectInfo | null };
 }
 export type EventName = keyof Events;

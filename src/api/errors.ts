@@ -1,3 +1,5 @@
+import { humanizeSystemErrors } from './system-errors.ts';
+
 /**
  * One error type crosses every transport. `code` is stable and machine-readable; `message`
  * says what went wrong and what to do about it.
@@ -58,7 +60,7 @@ export class ApiError extends Error {
   readonly details: unknown;
 
   constructor(code: ApiErrorCode, message: string, details?: unknown) {
-    super(message);
+    super(humanizeSystemErrors(message));
     this.name = 'ApiError';
     this.code = code;
     this.details = details;

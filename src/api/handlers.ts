@@ -8,6 +8,8 @@ import { explainSqliteError } from '../store/project-open.ts';
 import { createDispatch, type Dispatch, type Handlers } from './dispatch.ts';
 import { appHandlers } from './handlers/app.ts';
 import { datasetHandlers } from './handlers/dataset.ts';
+import { fileHandlers } from './handlers/files.ts';
+import { imageEditHandlers } from './handlers/image-edits.ts';
 import { importHandlers } from './handlers/import.ts';
 import { jobHandlers } from './handlers/jobs.ts';
 import { modelHandlers } from './handlers/model.ts';
@@ -26,6 +28,8 @@ export function createHandlers(core: Core): Handlers {
     ...uploadHandlers(core),
     ...modelHandlers(core),
     ...trainHandlers(core),
+    ...fileHandlers(core),
+    ...imageEditHandlers(core),
   };
 }
 

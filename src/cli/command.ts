@@ -63,7 +63,14 @@ export class CliUsageError extends Error {
   override name = 'CliUsageError';
 }
 
-export function table(rows: (string | number)[][]): string {
+/**
+ * Columns padded to their widest cell: numbers to the right, text to the left. With
+ * `numericColumns`, a header over numbers is right-aligned too, so it sits above them.
+ */
+export function table(
+  rows: (string | number)[][],
+  opts: { numericColumns?: (col: number) => boolean } = {},
+): string {
   const widths: number[] = [];
   for (const row of rows)
     row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, String(cell).length)));
@@ -71,7 +78,9 @@ export function table(rows: (string | number)[][]): string {
     .map((row) =>
       row
         .map((cell, i) =>
-          typeof cell === 'number' ? String(cell).padStart(widths[i]!) : String(cell).padEnd(widths[i]!),
+          typeof cell === 'number' || opts.numericColumns?.(i)
+            ? String(cell).padStart(widths[i]!)
+            : String(cell).padEnd(widths[i]!),
         )
         .join('  ')
         .trimEnd(),

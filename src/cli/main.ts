@@ -6,6 +6,7 @@ import { Core, APP_VERSION } from '../core.ts';
 import { CliUsageError, type CliCommand, type CliContext, type OptionSpec } from './command.ts';
 import { commands } from './commands/index.ts';
 import { ProgressBar } from './progress.ts';
+import { withCliRemedy } from './remedies.ts';
 
 const GLOBAL_OPTIONS: OptionSpec = {
   json: { type: 'boolean', default: false },
@@ -98,7 +99,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, core = new C
 function describeFailure(err: unknown): { code: string; message: string; exit: number } {
   if (err instanceof CliUsageError) return { code: 'usage', message: err.message, exit: 2 };
   const apiErr = ApiError.from(err);
-  return { code: apiErr.code, message: apiErr.message, exit: apiErr.isCallerError ? 2 : 1 };
+  return {
+    code: apiErr.code,
+    message: withCliRemedy(apiErr.message, apiErr.details),
+    exit: apiErr.isCallerError ? 2 : 1,
+  };
 }
 
 function makeContext(core: Core, json: boolean): CliContext {
@@ -125,7 +130,8 @@ function makeContext(core: Core, json: boolean): CliContext {
         off();
         bar.finish();
       }
-      if (info.status === 'failed' && info.error) throw new ApiError(info.error.code, info.error.message);
+      if (info.status === 'failed' && info.error)
+        throw new ApiError(info.error.code, info.error.message, info.error.details);
       if (info.status === 'cancelled') throw new ApiError('cancelled', `The ${info.kind} job was cancelled.`);
       return info;
     },

@@ -17,13 +17,19 @@ export class ProgressBar {
 
   update(p: JobProgress): void {
     if (!this.#enabled || Date.now() - this.#startedAt < 1000) return;
-    const width = Math.max(10, Math.min(40, (this.#stream.columns ?? 80) - 60));
+    // The job's last event names its outcome ("succeeded"); the command prints the result itself.
+    if (FINAL_PHASES.has(p.phase)) return;
+    const columns = this.#stream.columns ?? 80;
+    const width = Math.max(10, Math.min(40, columns - 60));
     const frac = p.total ? Math.min(1, p.done / p.total) : 0;
-    const bar = p.total ? '█'.repeat(Math.round(frac * width)).padEnd(width, '░') : '';
-    const count = p.total ? `${p.done}/${p.total}` : String(p.done);
+    const bar = p.total ? ` ${'█'.repeat(Math.round(frac * width)).padEnd(width, '░')}` : '';
+    const count = p.total ? ` ${p.done}/${p.total}` : p.done > 0 ? ` ${p.done}` : '';
     const rate = p.rate > 0 ? ` ${p.rate.toFixed(p.rate < 10 ? 1 : 0)}/s` : '';
     const eta = p.etaSeconds !== null ? ` ETA ${formatDuration(p.etaSeconds)}` : '';
-    this.#stream.write(`\r\x1b[2K${p.phase} ${bar} ${count}${rate}${eta}`);
+    // A line wider than the terminal wraps, and clearing "the line" would then leave its start behind.
+    const line = `${p.phase}${bar}${count}${rate}${eta}`;
+    const fitted = line.length < columns ? line : `${line.slice(0, Math.max(1, columns - 2))}…`;
+    this.#stream.write(`\r\x1b[2K${fitted}`);
     this.#drawn = true;
   }
 
@@ -32,6 +38,8 @@ export class ProgressBar {
     this.#drawn = false;
   }
 }
+
+const FINAL_PHASES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ApiError } from '../api/errors.ts';
+import { remedyDetails } from '../api/remedies.ts';
 
 type TargetState = 'missing' | 'empty' | 'occupied';
 
@@ -22,11 +23,7 @@ async function targetState(target: string): Promise<TargetState> {
 }
 
 function occupied(target: string): ApiError {
-  return new ApiError(
-    'conflict',
-    `${target} already exists and is not empty. Choose another folder, or pass --force (force: true) to replace it ` +
-      'once the new export is complete.',
-  );
+  return new ApiError('conflict', `${target} already exists and is not empty.`, remedyDetails('overwrite'));
 }
 
 /** Fails early, before any work, when the target would be refused at the end. */

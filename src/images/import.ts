@@ -27,6 +27,7 @@ import {
   type ImageFileRow,
   type KnownImage,
 } from '../store/image-writes.ts';
+import { isRemovedPath } from '../store/image-removal.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { splitFor } from '../store/splits.ts';
 import { noImagesReason } from './import-summary.ts';
@@ -188,6 +189,11 @@ export async function scanFolders(
       else if (known.hash !== row.hash) counters.changed++;
       else counters.unchanged++;
     } else {
+      if (isRemovedPath(db, row.path)) {
+        counters.skipped++;
+        note(result.skippedFiles, { path: row.path, reason: 'it was removed from the project' });
+        return;
+      }
       const twin = row.status === 'ok' && row.hash ? findImageByHash(db, row.hash) : undefined;
       if (twin && (twin.status === 'missing' || !existsSync(twin.path))) {
         // The same bytes under a new path, and the old path is gone: the file was moved.

@@ -129,7 +129,7 @@ export class ComputeClient {
         return;
       case 'error': {
         this.#pending.delete(msg.id);
-        const err = new ApiError(msg.error.code as ApiErrorCode, msg.error.message);
+        const err = new ApiError(msg.error.code as ApiErrorCode, msg.error.message, msg.error.details);
         if (msg.error.name === 'AbortError') err.name = 'AbortError';
         pending.reject(err);
         return;

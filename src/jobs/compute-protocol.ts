@@ -37,7 +37,7 @@ export interface TaskResult {
 export interface TaskFailure {
   type: 'error';
   id: number;
-  error: { code: string; message: string; name?: string };
+  error: { code: string; message: string; name?: string; details?: unknown };
 }
 
 export type FromWorker = TaskProgress | TaskResult | TaskFailure;

@@ -46,7 +46,7 @@ async function runTask(id: number, task: ComputeTaskName, input: unknown): Promi
       id,
       error: aborted
         ? { code: 'cancelled', message: 'Cancelled.', name: 'AbortError' }
-        : { code: apiErr.code, message: apiErr.message },
+        : { code: apiErr.code, message: apiErr.message, details: apiErr.details },
     });
   } finally {
     running.delete(id);

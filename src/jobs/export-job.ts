@@ -1,5 +1,6 @@
 import type { ExportReport, ParsedArgs } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
+import { remedyDetails } from '../api/remedies.ts';
 import { requireModel } from '../api/handlers/model.ts';
 import { APP_VERSION, type Core } from '../core.ts';
 import { cropMode, modelById, modelPreprocessing } from '../store/models.ts';
@@ -31,7 +32,8 @@ export async function startExport(
   if (runId === null) {
     throw new ApiError(
       'precondition',
-      'There is no trained model to export yet: train one first ("incept train").',
+      'There is no trained model to export yet.',
+      remedyDetails('train-first'),
     );
   }
   const run = getRunSummary(project, runId);

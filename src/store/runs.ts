@@ -11,6 +11,7 @@ import type {
   TrainSettings,
 } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
+import { remedyDetails } from '../api/remedies.ts';
 import { MISLABELED_THRESHOLD } from './images.ts';
 import type { ProjectStore } from './project.ts';
 
@@ -36,6 +37,8 @@ export interface NewRun {
 export interface RunMetrics {
   train: SplitMetrics;
   validation: SplitMetrics | null;
+  /** The test split's scores; absent in runs stored before they were measured. */
+  test?: SplitMetrics | null;
   history: EpochStats[];
   bestEpoch: number;
   flags: string[];
@@ -161,7 +164,7 @@ function requireRun(db: Database, id: number): RunRow {
   const row = db
     .prepare(`SELECT ${RUN_COLUMNS} FROM runs r JOIN models m ON m.id = r.model_id WHERE r.id = ?`)
     .get(id) as RunRow | undefined;
-  if (!row) throw new ApiError('not_found', `No training run with id ${id}. "incept runs" lists them.`);
+  if (!row) throw new ApiError('not_found', `No training run with id ${id}.`, remedyDetails('list-runs'));
   return row;
 }
 
@@ -207,6 +210,7 @@ export function getRun(project: ProjectStore, id: number): RunDetail {
     bestEpoch: metrics.bestEpoch,
     train: metrics.train,
     validation: metrics.validation,
+    test: metrics.test ?? null,
     flags: metrics.flags,
   };
 }
@@ -265,10 +269,7 @@ export function queryPredictions(
 ): PredictionPage {
   const runId = currentRunId(project);
   if (runId === null) {
-    throw new ApiError(
-      'precondition',
-      'There is no trained model yet: train one first ("incept train" or the Train button).',
-    );
+    throw new ApiError('precondition', 'There is no trained model yet.', remedyDetails('train-first'));
   }
   const { classes } = runHead(project, runId);
   let where = "p.run_id = @run AND im.status = 'ok' AND p.probability >= @min";

@@ -6,6 +6,7 @@
  */
 import type { Split, SplitMetrics, TrainSettings } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
+import { remedyDetails } from '../api/remedies.ts';
 import { listClasses } from '../store/classes.ts';
 import { currentLabelsHash, insertRun, type PredictionInsert, type RunClass } from '../store/runs.ts';
 import { readVector } from '../store/models.ts';
@@ -93,7 +94,8 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
     if (samples.length === 0) {
       throw new ApiError(
         'precondition',
-        'None of the labeled images has features yet. Compute features first (incept embed).',
+        'None of the labeled images has features yet.',
+        remedyDetails('extract-features'),
       );
     }
     const dim = vectors[0]!.length;
@@ -131,6 +133,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
     };
     const train = pack(splits.train);
     const validation = splits.validation.length > 0 ? pack(splits.validation) : null;
+    const test = splits.test.length > 0 ? pack(splits.test) : null;
     const trainRows = augment ? withAugmentation(train, splits.train, samples, readFeature, dim) : train;
     if (augment && trainRows.x.length === train.x.length) {
       flags.push(
@@ -173,6 +176,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
     };
     const trainMetrics = await measure(train);
     const validationMetrics = validation ? await measure(validation) : null;
+    const testMetrics = test ? await measure(test) : null;
 
     hooks.progress({ done: 0, total: null, phase: 'predicting every image', unit: null });
     const predictions = await predictAll(db, input.modelId, head, dim, hooks.signal);
@@ -211,6 +215,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
         metrics: {
           train: trainMetrics,
           validation: validationMetrics,
+          test: testMetrics,
           history: head.history.map((h) => ({
             epoch: h.epoch,
             loss: h.loss,

@@ -298,7 +298,7 @@ test('a page whose token the restarted server no longer accepts says so at once'
   assert.notEqual(again.token, server.token);
   // No click: the page finds out by itself and names the way out.
   await page.getByTestId('connection').getByText('open the new URL').waitFor({ timeout: 15_000 });
-  await page.getByText('Open the new URL that "incept serve" printed').waitFor();
+  await page.getByText('open the new URL that "incept serve" printed').waitFor();
   await screenshot(page, 'newcomer-old-token');
   // The new URL works in the same browser.
   await page.goto(again.openUrl);

@@ -23,7 +23,7 @@ declare global {
 /** An error from the backend, with its stable code and readable message. */
 export class RemoteError extends Error {
   readonly code: string;
-  /** What the backend attached (e.g. the running jobs a project switch would stop). */
+  /** Machine-readable extras: the remedy a message's way out is worded from, the jobs a project switch would stop. */
   readonly details: unknown;
   constructor(shape: ApiErrorShape) {
     super(shape.message);

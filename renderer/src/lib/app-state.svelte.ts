@@ -9,6 +9,8 @@ import { ThemeState } from './theme.svelte.ts';
 import { Workspace } from './workspace.svelte.ts';
 
 export const APP_CONTEXT = Symbol('incept-app');
+/** The notice about a refused access token, gone as soon as the connection is back. */
+const TOKEN_NOTICE = 'connection-token';
 
 export interface PendingSwitch {
   /** What would stop, in words ("Closing the project stops Training (40 %)."). */
@@ -72,10 +74,11 @@ export class AppState {
       if (state === 'unauthorized' && was !== 'unauthorized')
         this.notices.push(
           'error',
-          'The Incept server restarted with a new access token, so this page can no longer reach it. ' +
-            'Open the new URL that "incept serve" printed.',
-          'unauthorized',
+          "This page's access token is no longer valid (the server restarted with a new one): " +
+            'open the new URL that "incept serve" printed.',
+          { code: 'unauthorized', key: TOKEN_NOTICE },
         );
+      if (state === 'open') this.notices.resolve(TOKEN_NOTICE);
       if (state === 'open' && wasClosed) {
         wasClosed = false;
         void this.#resync();
@@ -100,7 +103,7 @@ export class AppState {
   }
   /** The latest error message, for places that show one line. */
   get error(): string | null {
-    return this.notices.latestError?.text ?? null;
+    return this.notices.latestError?.title ?? null;
   }
   get busy(): boolean {
     return this.#busy;
@@ -222,6 +225,7 @@ export class AppState {
   #compute(status: ComputeStatus): void {
     const was = this.#connection;
     if (status.state === 'ready') {
+      this.notices.resolve('compute');
       this.#connection = 'open';
       if (was !== 'open') void this.#resync();
     } else if (status.state === 'starting') {
@@ -231,6 +235,7 @@ export class AppState {
       this.notices.push(
         'error',
         `The compute process stopped${status.crash?.reason ? ` (${status.crash.reason})` : ''}${status.restarting ? '; restarting it.' : '.'}`,
+        { key: 'compute' },
       );
     } else if (status.state === 'reopen-failed') {
       this.notices.push('error', `Could not reopen ${status.path}: ${status.error.message}`);

@@ -234,6 +234,7 @@ export class DatasetState {
         limit: PAGE_SIZE,
       });
       if (gen !== this.#generation) return;
+      this.#notices.resolve('images');
       this.#fresh.add(page);
       if (result.total !== this.#total) {
         this.#total = result.total;
@@ -243,7 +244,7 @@ export class DatasetState {
       const keep = pagesCovering(this.window.start, this.window.end, PAGE_SIZE);
       this.#pages = withPage(this.#pages, page, result.items, { maxPages: MAX_PAGES, keep });
     } catch (err) {
-      if (gen === this.#generation) this.#notices.error(err, 'Could not load images');
+      if (gen === this.#generation) this.#notices.error(err, 'Could not load images', 'images');
     } finally {
       this.#inflight.delete(page);
     }

@@ -64,7 +64,8 @@ class DialogJob<R> {
       this.#result = info.result as R;
       return this.#result;
     }
-    this.#error = info.status === 'cancelled' ? 'Cancelled.' : (info.error?.message ?? 'The job failed.');
+    this.#error =
+      info.status === 'cancelled' ? 'Cancelled.' : info.error ? errorMessage(info.error) : 'The job failed.';
     if (info.result) this.#result = info.result as R;
     return null;
   }

@@ -135,13 +135,13 @@ export class JobsState {
     this.#finished.set(info.id, info);
     if (this.#finished.size > 200) this.#finished.delete(this.#finished.keys().next().value!);
     this.#put(viewOf(info));
+    // A later job of the same kind that succeeds resolves the earlier failure's notice.
+    const key = `job:${info.kind}`;
+    if (info.status === 'succeeded') this.#notices.resolve(key);
     if (!this.#quiet.has(info.id)) {
       if (info.status === 'failed')
-        this.#notices.push(
-          'error',
-          `${JOB_TITLES[info.kind]} failed: ${info.error?.message ?? 'unknown error'}`,
-        );
-      else if (info.status === 'cancelled') this.#notices.info(`${JOB_TITLES[info.kind]} cancelled.`);
+        this.#notices.error(info.error ?? 'unknown error', `${JOB_TITLES[info.kind]} failed`, key);
+      else if (info.status === 'cancelled') this.#notices.info(`${JOB_TITLES[info.kind]} cancelled.`, key);
     }
     this.#quiet.delete(info.id);
     for (const resolve of this.#waiters.get(info.id) ?? []) resolve(info);

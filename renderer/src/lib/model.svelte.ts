@@ -77,10 +77,13 @@ export class ModelState {
       this.#downloadJob = jobId;
       this.#jobs.track(jobId, 'model-download');
       const info = await this.#jobs.wait(jobId);
-      if (info.status === 'succeeded') this.#notices.success('The model is ready.');
+      if (info.status === 'succeeded') {
+        this.#notices.resolve('model');
+        this.#notices.success('The model is ready.');
+      }
       await this.load();
     } catch (err) {
-      this.#notices.error(err, 'Could not download the model');
+      this.#notices.error(err, 'Could not download the model', 'model');
     }
   }
 
@@ -104,10 +107,11 @@ export class ModelState {
         path,
         ...(preset ? { preprocessing: preset } : {}),
       });
+      this.#notices.resolve('model');
       this.#notices.success('Model imported.');
       return true;
     } catch (err) {
-      this.#notices.error(err, 'Could not import the model');
+      this.#notices.error(err, 'Could not import the model', 'model');
       return false;
     } finally {
       this.#importing = false;

@@ -4,7 +4,7 @@ import type { JobsState, JobView } from './jobs.svelte.ts';
 import type { Notices } from './notices.svelte.ts';
 import { addPoint, emptySeries, fromHistory, type Series } from './train-series.ts';
 
-export type SplitName = 'validation' | 'train';
+export type SplitName = 'validation' | 'train' | 'test';
 
 /**
  * Training: the one-click train job with live curves from its progress counters, the run
@@ -37,7 +37,9 @@ export class TrainingState {
     this.#detail
       ? this.#split === 'validation'
         ? (this.#detail.validation ?? this.#detail.train)
-        : this.#detail.train
+        : this.#split === 'test'
+          ? (this.#detail.test ?? this.#detail.validation ?? this.#detail.train)
+          : this.#detail.train
       : null,
   );
 
@@ -111,6 +113,7 @@ export class TrainingState {
     try {
       this.#detail = await this.#api.call('runs.get', { id });
       if (!this.#detail.validation) this.#split = 'train';
+      if (this.#split === 'test' && !this.#detail.test) this.#split = 'validation';
     } catch (err) {
       this.#notices.error(err, 'Could not load the run');
     }

@@ -9,6 +9,8 @@ import { ModelState } from './model.svelte.ts';
 import { PredictionsState } from './predictions.svelte.ts';
 import { SuggestionsState } from './suggestions.svelte.ts';
 import { TrainingState } from './training.svelte.ts';
+import { Uploads } from './uploads.svelte.ts';
+import { DuplicatesState } from './duplicates.svelte.ts';
 
 export type View = 'dataset' | 'train' | 'suggestions' | 'try';
 export type Dialog = 'import' | 'export' | null;
@@ -27,6 +29,8 @@ export class Workspace {
   readonly suggestions: SuggestionsState;
   readonly importer: ImportJob;
   readonly exporter: ExportJob;
+  readonly uploads: Uploads;
+  readonly duplicates: DuplicatesState;
   #view = $state<View>('dataset');
   #dialog = $state<Dialog>(null);
   /** A folder chosen before the dialog opened (Electron's File menu). */
@@ -45,6 +49,8 @@ export class Workspace {
     this.suggestions = new SuggestionsState(api, notices);
     this.importer = new ImportJob(api, jobs);
     this.exporter = new ExportJob(api, jobs);
+    this.uploads = new Uploads(api, notices);
+    this.duplicates = new DuplicatesState(api, notices);
 
     this.#off.push(
       api.on('dataset.changed', (e) => {

@@ -6,6 +6,7 @@ import { currentModel, featureCounts, useModel, type ModelRow } from '../../stor
 import type { ProjectStore } from '../../store/project.ts';
 import type { Handlers } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
+import { remedyDetails } from '../remedies.ts';
 import { startModelDownload } from '../../model/download-job.ts';
 import { errorMessage } from '../../model/errors.ts';
 import { fromChoice, type Preprocessing, type PreprocessingChoice } from '../../model/pixel-presets.ts';
@@ -119,10 +120,7 @@ function adoptLibraryDefault(core: Core, project: ProjectStore): ModelRow | null
 export function requireModel(core: Core, project: ProjectStore): ModelRow {
   const row = adoptLibraryDefault(core, project);
   if (!row) {
-    throw new ApiError(
-      'precondition',
-      'This project has no model yet. Download the pretrained GoogLeNet ("incept model <project> --download" or the Model panel), or import a .onnx file ("incept model <project> --file model.onnx").',
-    );
+    throw new ApiError('precondition', 'This project has no model yet.', remedyDetails('get-model'));
   }
   if (!core.models.has(row.description.sha256)) {
     throw new ApiError(

@@ -25,6 +25,7 @@ import { beginStep, endStep, recordAndApply } from '../../store/labels.ts';
 import type { Handlers } from '../dispatch.ts';
 import { probeEngines } from '../../model/engines/registry.ts';
 import { ApiError } from '../errors.ts';
+import { remedyDetails } from '../remedies.ts';
 import { requireModel } from './model.ts';
 import { startExport } from '../../jobs/export-job.ts';
 import { assertWritableDestination } from '../../store/destination.ts';
@@ -124,7 +125,8 @@ export function trainHandlers(core: Core): TrainHandlers {
         if (runId === null) {
           throw new ApiError(
             'precondition',
-            'There is no trained model yet: train one first, or ask for ImageNet classes (--imagenet).',
+            'There is no trained model yet.',
+            remedyDetails('train-or-imagenet'),
           );
         }
         const h = runHead(project, runId);

@@ -235,7 +235,7 @@ function confusionTable(run: RunDetail, m: SplitMetrics): string {
   const names = run.classes.map((c) => c.name);
   const rows: (string | number)[][] = [['true \\ predicted', ...names]];
   m.confusion.forEach((row, i) => rows.push([names[i] ?? '?', ...row]));
-  return table(rows);
+  return table(rows, { numericColumns: (col) => col > 0 });
 }
 
 export function describeRun(run: RunDetail): string {
@@ -247,6 +247,10 @@ export function describeRun(run: RunDetail): string {
         ? `, validation accuracy ${(run.validationAccuracy * 100).toFixed(1)}%`
         : ''),
   ];
+  if (run.test)
+    lines.push(
+      `Test accuracy ${(run.test.accuracy * 100).toFixed(1)}% on ${run.test.count} held-out test images (never trained on)`,
+    );
   const m = run.validation ?? run.train;
   lines.push('', `Per class (${run.validation ? 'validation' : 'training'} images):`, metricsTable(m));
   lines.push('', 'Confusion matrix:', confusionTable(run, m));

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { remedyOf } from '../../../src/api/remedies.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
 import {
@@ -58,13 +59,17 @@ function failAt(phase: string) {
   };
 }
 
-test('an occupied target is refused without force, before any work, with a hint to pass --force', async (t) => {
+test('an occupied target is refused without force, before any work, naming the overwrite remedy', async (t) => {
   const { parent, out, input } = await setup(t);
   await mkdir(out);
   await writeFile(join(out, 'keep.txt'), 'mine');
   await assert.rejects(
     exportModel(input()),
-    (err: unknown) => err instanceof ApiError && err.code === 'conflict' && /--force/.test(err.message),
+    (err: unknown) =>
+      err instanceof ApiError &&
+      err.code === 'conflict' &&
+      remedyOf(err.details) === 'overwrite' &&
+      !/--force|force: true/.test(err.message),
   );
   assert.equal(await readFile(join(out, 'keep.txt'), 'utf8'), 'mine');
   await assertNoLeftovers(parent, ['model']);

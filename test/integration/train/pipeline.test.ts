@@ -13,6 +13,8 @@ import type {
   RunDetail,
   RunSummary,
 } from '../../../src/api/contract.ts';
+import { remedyOf } from '../../../src/api/remedies.ts';
+import { withCliRemedy } from '../../../src/cli/remedies.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { createCoreDispatch } from '../../../src/api/handlers.ts';
 import { Core } from '../../../src/core.ts';
@@ -66,7 +68,14 @@ test('import → model → features → train → predict → suggestions, end t
   const before = (await call('model.status', {})) as ModelStatus;
   assert.equal(before.ready, false);
   assert.match(before.problem ?? '', /Download .* or import/);
-  await expectError(call('train.start', {}), 'precondition', /no model yet.*--download.*--file/s);
+  // The way out is named, not spelled as CLI flags: each surface words it (cli/remedies.ts).
+  await assert.rejects(call('train.start', {}), (err: unknown) => {
+    assert.ok(err instanceof ApiError && err.code === 'precondition', String(err));
+    assert.match(err.message, /no model yet/);
+    assert.equal(remedyOf(err.details), 'get-model');
+    assert.match(withCliRemedy(err.message, err.details), /--download.*--file/s);
+    return true;
+  });
   await expectError(call('predict.images', { paths: [heldOut], imagenet: true }), 'precondition', /no model/);
 
   await expectError(call('model.import', { path: join(dir, 'nope.onnx') }), 'not_found', /Cannot read/);
@@ -194,7 +203,8 @@ test('import → model → features → train → predict → suggestions, end t
   const refused = (await call('export.start', { format: 'onnx', out })) as { jobId: string };
   const refusedJob = await core.jobs.wait(refused.jobId);
   assert.equal(refusedJob.status, 'failed');
-  assert.match(refusedJob.error?.message ?? '', /force/);
+  assert.match(refusedJob.error?.message ?? '', /already exists and is not empty/);
+  assert.deepEqual(refusedJob.error?.details, { remedy: 'overwrite' });
 
   // The near-duplicate pair is found; ids resolve to the two files. (Other pairs of these
   // generated shapes can be as alike, and a pair that crosses the random splits comes first.)
