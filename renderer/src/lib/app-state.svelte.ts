@@ -79,6 +79,9 @@ export class AppState {
           { code: 'unauthorized', key: TOKEN_NOTICE },
         );
       if (state === 'open') this.notices.resolve(TOKEN_NOTICE);
+      // The server answers again (even if only to refuse the token): "not reachable" is over.
+      if (state === 'open' || state === 'unauthorized')
+        for (const n of this.notices.items) if (n.code === 'unavailable') this.notices.dismiss(n.id);
       if (state === 'open' && wasClosed) {
         wasClosed = false;
         void this.#resync();
