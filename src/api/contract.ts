@@ -281,7 +281,7 @@ export interface JobStarted {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Model, features, training, predictions and export (issues 4-6)
+// Model, features, training, predictions and export
 
 export interface ModelSource {
   url: string;
@@ -575,7 +575,7 @@ export const methods = {
     'Ask a running job to stop; it finishes with status "cancelled" and nothing half-written.',
   ),
 
-  // --- dataset: classes, images, labels, import, CSV (issue 3) ---
+  // --- dataset: classes, images, labels, import, CSV ---
 
   'classes.list': method(Empty, returns<ClassInfo[]>(), 'Classes in display order, with image counts.'),
   'classes.create': method(
@@ -724,7 +724,7 @@ export const methods = {
 
   // --- end dataset ---
 
-  // --- model, features, training, runs, predictions, export (issues 4-6) ---
+  // --- model, features, training, runs, predictions, export ---
   'model.status': method(
     Empty,
     returns<ModelStatus>(),

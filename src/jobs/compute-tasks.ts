@@ -30,19 +30,9 @@ import {
 import { predictNewImages } from '../train/predict-new.ts';
 import { predictHead } from '../train/predict.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
+import type { TaskHooks } from './task-hooks.ts';
 
 export type { TrainTaskInput, TrainTaskOutput };
-
-export interface TaskHooks {
-  signal: AbortSignal;
-  progress(p: {
-    done: number;
-    total: number | null;
-    phase?: string;
-    unit?: string | null;
-    counters?: Record<string, number>;
-  }): void;
-}
 
 type Task = (input: never, hooks: TaskHooks) => Promise<unknown>;
 

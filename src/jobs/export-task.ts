@@ -9,7 +9,7 @@ import { exportModel } from '../export/export-model.ts';
 import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import { runHead } from '../store/runs.ts';
-import type { TaskHooks } from './compute-tasks.ts';
+import type { TaskHooks } from './task-hooks.ts';
 import { predictHead } from '../train/predict.ts';
 import { float32Allowance } from '../export/rounding-floor.ts';
 import type { Preprocessing } from '../model/pixel-presets.ts';

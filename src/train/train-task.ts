@@ -11,7 +11,7 @@ import { listClasses } from '../store/classes.ts';
 import { currentLabelsHash, insertRun, type PredictionInsert, type RunClass } from '../store/runs.ts';
 import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
-import type { TaskHooks } from '../jobs/compute-tasks.ts';
+import type { TaskHooks } from '../jobs/task-hooks.ts';
 import { findNearDuplicates } from './duplicates.ts';
 import { trainHead, resolveTrainSettings, type HeadWeights } from './head.ts';
 import { outOfFoldPredictions } from './kfold.ts';

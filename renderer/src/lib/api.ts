@@ -48,7 +48,7 @@ export class HttpApi implements Api {
   readonly #listeners = new Map<string, Set<Listener>>();
   #socket: WebSocket | null = null;
   #retryMs = 250;
-  connection = $stateless<ConnectionState>('connecting');
+  connection = observable<ConnectionState>('connecting');
 
   constructor(base: string, token: string | null) {
     this.#base = base;
@@ -150,7 +150,7 @@ export interface Observable<T> {
   subscribe(fn: (value: T) => void): () => void;
 }
 
-function $stateless<T>(initial: T): Observable<T> {
+function observable<T>(initial: T): Observable<T> {
   let value = initial;
   const subs = new Set<(value: T) => void>();
   return {
