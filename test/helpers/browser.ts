@@ -46,9 +46,13 @@ export function watchPage(page: Page): { problems: string[] } {
     if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('requestfailed', (req) =>
-    problems.push(`request failed: ${req.url()} ${req.failure()?.errorText ?? ''}`),
-  );
+  page.on('requestfailed', (req) => {
+    const reason = req.failure()?.errorText ?? '';
+    // A picture whose element left the page before it loaded (the viewer closed, the grid
+    // scrolled on) is cancelled by the browser: nothing went wrong.
+    if (req.resourceType() === 'image' && reason === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${req.url()} ${reason}`);
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()} for ${res.url()}`);
   });

@@ -172,7 +172,8 @@ export class AppState {
    * tab has not heard of yet.
    */
   async #switch(action: string, call: (force: boolean) => Promise<ProjectInfo | null>): Promise<boolean> {
-    const proceed = (): Promise<boolean> => this.#run(async () => this.#setProject(await call(true)));
+    const proceed = (): Promise<boolean> =>
+      this.#run(async () => this.#setProject(await this.#leave(() => call(true))));
     const running = this.jobs.running;
     if (running.length > 0) {
       this.#pendingSwitch = {
@@ -184,7 +185,7 @@ export class AppState {
     let refused: string | null = null;
     const ok = await this.#run(async () => {
       try {
-        this.#setProject(await call(false));
+        this.#setProject(await this.#leave(() => call(false)));
       } catch (err) {
         const details = (err as { details?: { jobs?: unknown } }).details;
         if (errorCode(err) !== 'conflict' || !details?.jobs) throw err;
@@ -196,6 +197,18 @@ export class AppState {
       return false;
     }
     return ok;
+  }
+
+  /** Runs a close or switch with the open workspace deaf to late events, hearing again if it fails. */
+  async #leave<T>(call: () => Promise<T>): Promise<T> {
+    const ws = this.#workspace;
+    ws?.leave();
+    try {
+      return await call();
+    } catch (err) {
+      ws?.stay();
+      throw err;
+    }
   }
 
   #setProject(project: ProjectInfo | null): void {

@@ -38,6 +38,8 @@ export class Workspace {
   readonly #off: (() => void)[] = [];
   #runsTimer: ReturnType<typeof setTimeout> | null = null;
   #predictionsRun: number | null = null;
+  /** Set while this project is being closed or switched away from (see leave()). */
+  #leaving = false;
 
   constructor(api: Api, jobs: JobsState, notices: Notices, project: ProjectInfo) {
     this.project = project;
@@ -54,12 +56,14 @@ export class Workspace {
 
     this.#off.push(
       api.on('dataset.changed', (e) => {
+        if (this.#leaving) return;
         this.dataset.onChanged(e);
         if (e.reason !== 'labels') void this.classes.load();
         else this.#refreshClassCounts();
         this.#refreshRunsSoon();
       }),
       jobs.onFinished((info) => {
+        if (this.#leaving) return;
         if (info.kind === 'import' || info.kind === 'rescan') {
           void this.classes.load();
           void this.dataset.refresh();
@@ -113,6 +117,17 @@ export class Workspace {
   async showIds(ids: readonly number[], title: string): Promise<void> {
     this.#view = 'dataset';
     await this.dataset.setFilter({ kind: 'ids', ids, title });
+  }
+
+  /**
+   * The project is being closed or switched: events still on their way (they are batched) must
+   * not reload a project the backend no longer has open. stay() undoes it when the backend refuses.
+   */
+  leave(): void {
+    this.#leaving = true;
+  }
+  stay(): void {
+    this.#leaving = false;
   }
 
   dispose(): void {
