@@ -9,6 +9,7 @@ export const JOB_TITLES: Record<JobKind, string> = {
   train: 'Training',
   export: 'Model export',
   'model-download': 'Model download',
+  'map-layout': 'Map layout',
 };
 
 const UNITS: Record<JobKind, string> = {
@@ -19,6 +20,7 @@ const UNITS: Record<JobKind, string> = {
   train: 'epochs',
   export: 'steps',
   'model-download': 'bytes',
+  'map-layout': 'epochs',
 };
 
 /** "1 200 / 5 000 files · 340 files/s · 12 s left" for a progress event. */
