@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { blobs, proposeClusters } from '../../../src/map/clusters.ts';
 import { clusterProposal } from '../../../src/map/cluster-proposals.ts';
+import { pointInPolygon } from '../../../src/map/polygon.ts';
 import { setLabels } from '../../../src/store/labels.ts';
 import { createClass } from '../../../src/store/classes.ts';
 import { adjustedRand, mapProject } from './fixture.ts';
@@ -80,4 +81,23 @@ test('cluster proposals cover the unlabeled images with features and say how man
     split.clusters.flatMap((c) => c.imageIds).sort((a, b) => a - b),
     [...first.imageIds].sort((a, b) => a - b),
   );
+});
+
+test('the lasso hit test follows the polygon, concave parts included', () => {
+  // A "U": the notch in the middle is outside.
+  const u: [number, number][] = [
+    [0, 0],
+    [3, 0],
+    [3, 3],
+    [2, 3],
+    [2, 1],
+    [1, 1],
+    [1, 3],
+    [0, 3],
+  ];
+  assert.equal(pointInPolygon(0.5, 2, u), true);
+  assert.equal(pointInPolygon(2.5, 2, u), true);
+  assert.equal(pointInPolygon(1.5, 2, u), false);
+  assert.equal(pointInPolygon(1.5, 0.5, u), true);
+  assert.equal(pointInPolygon(4, 1, u), false);
 });

@@ -4,6 +4,7 @@
  * forbids; this draws one buffer of points in one call, and does picking and the lasso on the
  * CPU (a pass over 100 000 points takes about a millisecond).
  */
+import { pointInPolygon } from '../../../../src/map/polygon.ts';
 
 export type MouseMode = 'lasso' | 'panZoom';
 
@@ -328,14 +329,4 @@ export class ScatterGL {
     ctx.fill();
     ctx.stroke();
   }
-}
-
-export function pointInPolygon(x: number, y: number, poly: readonly (readonly [number, number])[]): boolean {
-  let inside = false;
-  for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-    const [xi, yi] = poly[i]!;
-    const [xj, yj] = poly[j]!;
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 }
