@@ -13,10 +13,12 @@ export interface FeatureSet {
   key: string;
 }
 
-const SET_SQL = `SELECT f.hash FROM features f
-  WHERE f.model_id = ? AND f.variant = 0
-    AND EXISTS (SELECT 1 FROM images i WHERE i.hash = f.hash AND i.status = 'ok')
-  ORDER BY f.hash`;
+// Images outer, features probed by primary key: scanning the features table instead reads
+// every 4 KB vector off disk (seconds at 10 000 images).
+const SET_SQL = `SELECT DISTINCT i.hash FROM images i
+  WHERE i.status = 'ok' AND i.hash IS NOT NULL
+    AND EXISTS (SELECT 1 FROM features f WHERE f.model_id = ? AND f.variant = 0 AND f.hash = i.hash)
+  ORDER BY i.hash`;
 
 export function featureSet(db: Database, modelId: number): FeatureSet {
   const hashes = db.prepare(SET_SQL).pluck().all(modelId) as string[];
