@@ -72,8 +72,12 @@ export interface DesktopApi {
   };
   /** Shows a file or folder in Finder / Explorer / the file manager. */
   revealInFolder(path: string): Promise<void>;
-  /** `incept-img://<id>/<variant>`: the desktop twin of browser mode's `/img/<id>/<variant>`. */
-  imageUrl(id: number, variant: 'thumb' | 'full'): string;
+  /**
+   * `incept-img://<id>/<sha256>/<variant>`: the desktop twin of browser mode's
+   * `/img/<id>/<sha256>/<variant>`. The content hash keeps a cached picture from being shown
+   * for another project's image with the same id.
+   */
+  imageUrl(id: number, hash: string, variant: 'thumb' | 'full'): string;
   /**
    * Menu commands. Subscribing takes them over; with no subscriber the preload does the plain
    * thing (Undo/Redo → labels.undo/redo, Import → import.start, Export → export.start).

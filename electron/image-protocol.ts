@@ -1,5 +1,5 @@
 import { ApiError, httpStatusFor } from '../src/api/errors.ts';
-import { parseImageRequest } from '../src/images/image-request.ts';
+import { imageCacheControl, parseImageRequest } from '../src/images/image-request.ts';
 import { IMAGE_SCHEME, SECURITY_HEADERS } from './security.ts';
 
 export interface ImageBytes {
@@ -13,7 +13,8 @@ export type ImageFetcher = (rest: string) => Promise<ImageBytes>;
 const PREFIX = `${IMAGE_SCHEME}://`;
 
 /**
- * `incept-img://<image-id>/<thumb|full>` → `<image-id>/<variant>`, checked by the same
+ * `incept-img://<image-id>/<sha256>/<thumb|full>` → `<image-id>/<sha256>/<variant>` (the hash
+ * may be left out), checked by the same
  * `parseImageRequest` the HTTP server uses. The raw string is inspected, not a parsed URL, so
  * nothing is normalised away first: `..`, absolute paths, encoded slashes, queries, fragments,
  * credentials, ports and other schemes are all refused. Throws ApiError('invalid_args').
@@ -27,11 +28,11 @@ export function imageRequestFromUrl(rawUrl: string): string {
   if (/[%?#@:\\]/.test(rest)) {
     throw new ApiError(
       'invalid_args',
-      `Not an image address: ${JSON.stringify(rawUrl)} (expected ${PREFIX}<id>/thumb or /full).`,
+      `Not an image address: ${JSON.stringify(rawUrl)} (expected ${PREFIX}<id>/<sha256>/thumb or /full).`,
     );
   }
-  const { id, variant } = parseImageRequest(rest);
-  return `${id}/${variant}`;
+  const { id, hash, variant } = parseImageRequest(rest);
+  return hash === null ? `${id}/${variant}` : `${id}/${hash}/${variant}`;
 }
 
 /** The `incept-img:` protocol handler. Failures answer with the API's status code and message. */
@@ -51,7 +52,7 @@ export function createImageProtocolHandler(
           // The page (app://incept) is another origin than incept-img:, and must be able to load it.
           'Cross-Origin-Resource-Policy': 'cross-origin',
           'Content-Type': image.contentType,
-          'Cache-Control': 'private, max-age=3600',
+          'Cache-Control': imageCacheControl(rest),
         },
       });
     } catch (err) {

@@ -309,11 +309,37 @@ function reveal(path: string): void {
   shell.showItemInFolder(path);
 }
 
+/**
+ * Runs a project switch; when it would stop running jobs (the core refuses with a conflict that
+ * names them), asks first and goes on only when the person says so.
+ */
+async function switchProject(call: (force: boolean) => Promise<unknown>): Promise<void> {
+  try {
+    await call(false);
+  } catch (err) {
+    const apiErr = ApiError.from(err);
+    if (apiErr.code !== 'conflict' || !(apiErr.details as { jobs?: unknown } | undefined)?.jobs) throw err;
+    const options = {
+      type: 'warning' as const,
+      message: 'Stop the running work?',
+      detail: apiErr.message,
+      buttons: ['Stop it and go on', 'Keep working'],
+      defaultId: 1,
+      cancelId: 1,
+    };
+    const { response } =
+      mainWindow && !mainWindow.isDestroyed()
+        ? await dialog.showMessageBox(mainWindow, options)
+        : await dialog.showMessageBox(options);
+    if (response === 0) await call(true);
+  }
+}
+
 async function openProjectPath(path: string): Promise<void> {
   try {
     if (!existsSync(path) || !statSync(path).isFile())
       throw new ApiError('not_found', `No project at ${path}.`);
-    await supervisor.call('project.open', { path });
+    await switchProject((force) => supervisor.call('project.open', { path, force }));
     focusWindow();
   } catch (err) {
     showError('The project could not be opened', err);
@@ -342,14 +368,14 @@ function menuActions() {
   return {
     newProject: run('The project could not be created', async () => {
       const path = await chooseNewProject();
-      if (path) await supervisor.call('project.create', { path });
+      if (path) await switchProject((force) => supervisor.call('project.create', { path, force }));
     }),
     openProject: run('The project could not be opened', async () => {
       const path = await chooseProjectToOpen();
       if (path) await openProjectPath(path);
     }),
     closeProject: run('The project could not be closed', async () => {
-      await supervisor.call('project.close', {});
+      await switchProject((force) => supervisor.call('project.close', { force }));
     }),
     importFolder: run('The folder could not be imported', async () => {
       if (!needProject()) return;

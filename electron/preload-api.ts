@@ -210,11 +210,13 @@ export function createDesktopApi(
       chooseFile: (opts = {}) => invoke(DESKTOP_CHANNELS.chooseFile, opts) as Promise<string | null>,
     },
     revealInFolder: async (path) => void (await invoke(DESKTOP_CHANNELS.reveal, { path })),
-    imageUrl: (id, variant) => {
+    imageUrl: (id, hash, variant) => {
       if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`Not an image id: ${String(id)}`);
+      if (typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash))
+        throw new Error(`Not an image content hash: ${String(hash)}`);
       if (variant !== 'thumb' && variant !== 'full')
         throw new Error(`Not an image variant: ${String(variant)}`);
-      return `${IMAGE_SCHEME}://${id}/${variant}`;
+      return `${IMAGE_SCHEME}://${id}/${hash}/${variant}`;
     },
     onMenuCommand: (listener) => subscribe(menuListeners, listener),
     onComputeStatus: (listener) => subscribe(statusListeners, listener),

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runs every check `npm test` promises, in order: typecheck, lint, renderer build, then the
-// unit + integration suites and the browser end-to-end suite under node:test (through tsx).
+// unit, integration and browser end-to-end suites under node:test (through tsx).
+// Unit test files run in parallel (they are pure and quick); integration and end-to-end files run
+// one at a time because they bundle, start processes and share the same CPU-heavy work.
 // It ends with one plain "N passed, N failed, N skipped" line that sums all suites.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 const only = process.argv.slice(2);
@@ -36,26 +38,21 @@ function step(title, cmd, args, env = {}) {
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let ok = true;
 
-function runSuite(name, files, extraEnv = {}) {
+function runSuite(name, files, concurrency = 1) {
   if (files.length === 0) return;
   const dir = mkdtempSync(join(tmpdir(), 'incept-tap-'));
   const tap = join(dir, 'out.tap');
-  const passed = step(
-    `${name} (${files.length} files)`,
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      '--test',
-      '--test-concurrency=1',
-      '--test-reporter=spec',
-      '--test-reporter-destination=stdout',
-      '--test-reporter=tap',
-      `--test-reporter-destination=${tap}`,
-      ...files.map((f) => relative(root, f)),
-    ],
-    extraEnv,
-  );
+  const passed = step(`${name} (${files.length} files)`, process.execPath, [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tap}`,
+    ...files.map((f) => relative(root, f)),
+  ]);
   const text = readFileSync(tap, 'utf8');
   const count = (key) => sumKey(text, key);
   totals.passed += count('pass');
@@ -83,13 +80,11 @@ if (only.length === 0) {
     totals.failed += 1;
   }
 }
-if (wanted('unit') || wanted('integration')) {
-  const files = [
-    ...(wanted('unit') ? findTests(join(root, 'test/unit')) : []),
-    ...(wanted('integration') ? findTests(join(root, 'test/integration')) : []),
-  ];
-  runSuite('unit + integration', files);
+if (wanted('unit')) {
+  // One more file in flight than cores keeps the cores busy while a file starts up under tsx.
+  runSuite('unit', findTests(join(root, 'test/unit')), availableParallelism() + 1);
 }
+if (wanted('integration')) runSuite('integration', findTests(join(root, 'test/integration')));
 if (wanted('e2e')) {
   if (
     !step('renderer build', npx('vite'), [

@@ -46,13 +46,20 @@ export class Core {
   }
 
   async setProject(project: ProjectStore | null): Promise<void> {
-    if (this.#project && this.#project !== project) {
+    const previous = this.#project;
+    if (previous && previous !== project) {
+      // Closing: windows learn it before the cancelled jobs finish, so nothing reloads a closed project.
+      if (project === null) {
+        this.#project = null;
+        this.events.emit('project.changed', { project: null });
+      }
       await this.jobs.cancelAll();
-      this.#project.close();
+      previous.close();
     }
+    const announced = project === null && previous !== null && previous !== project;
     this.#project = project;
     if (project) this.appData.touchRecent(project.path);
-    this.events.emit('project.changed', { project: project?.info() ?? null });
+    if (!announced) this.events.emit('project.changed', { project: project?.info() ?? null });
   }
 
   async dispose(): Promise<void> {

@@ -138,6 +138,11 @@ export interface ImageRow {
   addedAt: string;
   /** The current run's top class for the image, when there is a current run. */
   prediction: { classId: number; probability: number } | null;
+  /**
+   * For a labeled image: the class a model trained without it gives it, and how sure (what
+   * "likely mislabeled" judges); null when the current run made no such prediction.
+   */
+  outOfFold: { classId: number; probability: number } | null;
 }
 
 export interface ImagePage {
@@ -216,6 +221,8 @@ export interface ImportResult {
   duplicateFiles: { path: string; duplicateOf: string }[];
   /** True when a list above was cut at 500 entries. */
   truncated: boolean;
+  /** Why no image was added (no image files, none readable, all known already); null when some were. */
+  noImagesReason: string | null;
 }
 
 export interface CsvImportResult {
@@ -247,6 +254,8 @@ export interface JobProgress {
   kind: JobKind;
   /** What the job is doing now, in words ("hashing", "epoch 3 of 40"). */
   phase: string;
+  /** What `done` and `total` count in this phase ("files", "images", "epochs", "bytes"); null: nothing to count. */
+  unit: string | null;
   done: number;
   total: number | null;
   /** Items per second over the recent window. */
@@ -318,7 +327,7 @@ export interface JobStarted {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Model, features, training, predictions and export (issues 4-6)
+// Model, features, training, predictions and export
 
 export interface ModelSource {
   url: string;
@@ -353,6 +362,8 @@ export interface ModelStatus {
   defaultSource: ModelSource;
   engine: string | null;
   features: { images: number; done: number; missing: number; failed: number };
+  /** Models already on this machine (imported or downloaded once, for any project), newest first. */
+  library: { sha256: string; name: string; source: 'download' | 'file'; bytes: number; addedAt: string }[];
 }
 
 /** The head's settings (src/train/settings.ts documents each), plus augmentation. */
@@ -428,6 +439,8 @@ export interface RunComparison {
 export interface PredictionRow {
   imageId: number;
   path: string;
+  /** The image's content hash (part of its picture's address). */
+  hash: string | null;
   classId: number | null;
   predictedClassId: number;
   probability: number;
@@ -581,16 +594,22 @@ export const methods = {
   'app.info': method(Empty, returns<AppInfo>(), 'Version, platform, engines and the open project.'),
 
   'project.create': method(
-    z.object({ path: Path }).strict(),
+    z.object({ path: Path, force: z.boolean().default(false) }).strict(),
     returns<ProjectInfo>(),
-    'Create a new project file (and open it). Refuses an existing file.',
+    'Create a new project file (and open it). Refuses an existing file. Like project.close, refuses ' +
+      'to stop running jobs without force: true.',
   ),
   'project.open': method(
-    z.object({ path: Path }).strict(),
+    z.object({ path: Path, force: z.boolean().default(false) }).strict(),
     returns<ProjectInfo>(),
-    'Open an existing project.',
+    'Open an existing project. Like project.close, refuses to stop running jobs without force: true.',
   ),
-  'project.close': method(Empty, returns<{ closed: boolean }>(), 'Close the open project, if any.'),
+  'project.close': method(
+    z.object({ force: z.boolean().default(false) }).strict(),
+    returns<{ closed: boolean }>(),
+    'Close the open project, if any. While jobs run (whoever started them) it refuses with a ' +
+      '"conflict" naming them, unless force: true, which cancels them.',
+  ),
   'project.recent': method(Empty, returns<RecentProject[]>(), 'Recently opened projects, newest first.'),
   'project.current': method(Empty, returns<ProjectInfo | null>(), 'The open project, or null.'),
 
@@ -602,7 +621,7 @@ export const methods = {
     'Ask a running job to stop; it finishes with status "cancelled" and nothing half-written.',
   ),
 
-  // --- dataset: classes, images, labels, import, CSV (issue 3) ---
+  // --- dataset: classes, images, labels, import, CSV ---
 
   'classes.list': method(Empty, returns<ClassInfo[]>(), 'Classes in display order, with image counts.'),
   'classes.create': method(
@@ -751,7 +770,7 @@ export const methods = {
 
   // --- end dataset ---
 
-  // --- model, features, training, runs, predictions, export (issues 4-6) ---
+  // --- model, features, training, runs, predictions, export ---
   'model.status': method(
     Empty,
     returns<ModelStatus>(),
@@ -782,6 +801,13 @@ export const methods = {
     z.object({ preprocessing: PreprocessingChoice }).strict(),
     returns<ModelStatus>(),
     "Change the current model's preprocessing; its cached features are dropped and computed again.",
+  ),
+  'model.use': method(
+    z
+      .object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 must be 64 lowercase hex digits') })
+      .strict(),
+    returns<ModelStatus>(),
+    'Use a model already on this machine (from ModelStatus.library): nothing is downloaded or copied.',
   ),
   'features.start': method(
     z

@@ -21,6 +21,8 @@ export interface CliOutput {
   json: unknown;
   /** What a person reads. */
   text: string;
+  /** The process's exit code when the command ran but its outcome is a failure (default 0). */
+  exitCode?: number;
 }
 
 export interface CliCommand {

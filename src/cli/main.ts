@@ -85,7 +85,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, core = new C
     const ctx = makeContext(core, json);
     const out = await command.run(ctx, parsed.positionals, parsed.values);
     io.stdout(json ? JSON.stringify(out.json, null, 2) : out.text);
-    return 0;
+    return out.exitCode ?? 0;
   } catch (err) {
     const { code, message, exit } = describeFailure(err);
     if (json) io.stdout(JSON.stringify({ error: { code, message } }));

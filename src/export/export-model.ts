@@ -55,7 +55,13 @@ export interface ExportInput {
     appVersion: string;
     cropMode: 'center' | 'squash';
   };
-  checkImages: { path: string; expected: Float32Array /* in-app class probabilities */ }[];
+  checkImages: {
+    path: string;
+    /** In-app class probabilities. */
+    expected: Float32Array;
+    /** This image's float32 rounding floor (float32Allowance); absent: FLOAT32_TOLERANCE alone. */
+    allowance?: number | undefined;
+  }[];
 }
 
 export interface ExportHooks {
@@ -124,7 +130,10 @@ function describeFailure(check: FormatCheck): string {
   const want = check.required;
   const required =
     `${(100 * want.agreement).toFixed(0)} %` +
-    (want.maxDiff === null ? '' : ` and ≤ ${want.maxDiff.toExponential(0)}`);
+    (want.maxDiff === null ? '' : ` and ≤ ${want.maxDiff.toExponential(0)}`) +
+    (check.roundingFloor === null
+      ? ''
+      : `, or up to ${check.roundingFloor.toExponential(1)} on images whose head amplifies float32 rounding`);
   const weights = check.quantize === 'none' ? 'float32' : `${check.quantize}-quantized`;
   return (
     `the ${weights} ${formatName(check.format)} model agrees with Incept on the top class of ${agreeing} of ` +

@@ -213,6 +213,9 @@ function checkSection(meta: ExportMetadata): string {
     const tol =
       `top-1 ≥ ${(100 * r.required.agreement).toFixed(0)} %` +
       (r.required.maxDiff === null ? '' : `, difference ≤ ${r.required.maxDiff}`) +
+      (r.roundingFloor === null || r.roundingFloor === undefined
+        ? ''
+        : ` (up to ${r.roundingFloor.toExponential(1)} where float32 rounding of an image's features explains it)`) +
       (r.quantize === 'none' ? '' : ` (${r.quantize} weights)`);
     return `| ${r.format} | ${r.images} | ${pct(r.agreement)} | ${r.maxDiff.toExponential(2)} | ${tol} | ${r.passed ? 'passed' : 'FAILED'} |`;
   });

@@ -40,6 +40,11 @@ export type ExportFormat = 'tfjs' | 'onnx';
 export interface CheckImage {
   rgb: Uint8Array;
   expected: Float32Array;
+  /**
+   * The largest |exported − app| probability that float32 rounding of this image's features can
+   * cause (see float32Allowance); a float32 check allows max(FLOAT32_TOLERANCE, this).
+   */
+  allowance?: number | undefined;
 }
 
 export interface FormatCheck {
@@ -54,6 +59,11 @@ export interface FormatCheck {
   quantize: Quantize;
   /** What the check demanded. */
   required: Tolerance;
+  /**
+   * Where an image's own float32 rounding floor was above required.maxDiff (an ill-conditioned
+   * head amplifies the last bits of its features), the largest such floor; null otherwise.
+   */
+  roundingFloor: number | null;
   /** What ran the model: the tfjs backend or onnxruntime's provider. */
   runtime: string;
   ms: number;
@@ -76,7 +86,7 @@ const PIXELS = INPUT_SIZE * INPUT_SIZE;
  * read (deleted or damaged since training) is skipped and listed: it says nothing about the model.
  */
 export async function decodeCheckImages(
-  items: { path: string; expected: Float32Array }[],
+  items: { path: string; expected: Float32Array; allowance?: number | undefined }[],
   crop: CropMode,
   hooks: CheckHooks = {},
 ): Promise<{ images: CheckImage[]; skipped: { path: string; reason: string }[] }> {
@@ -87,9 +97,13 @@ export async function decodeCheckImages(
     while (next < items.length) {
       hooks.signal?.throwIfAborted();
       const i = next++;
-      const item = items[i] as { path: string; expected: Float32Array };
+      const item = items[i] as (typeof items)[number];
       try {
-        decoded[i] = { rgb: await decodeRgb224(item.path, { crop }), expected: item.expected };
+        decoded[i] = {
+          rgb: await decodeRgb224(item.path, { crop }),
+          expected: item.expected,
+          allowance: item.allowance,
+        };
       } catch (err) {
         if (!(err instanceof ModelError && err.code === 'image_decode')) throw err;
         skipped.push({ path: item.path, reason: err.message });
@@ -135,22 +149,37 @@ class Comparison {
   private seen = 0;
   maxDiff = 0;
   finite = true;
+  /** Largest difference / allowed difference over all images (float32 checks). */
+  private worstRatio = 0;
+  private floor: number | null = null;
+
+  constructor(private readonly quantize: Quantize) {}
 
   add(probs: ArrayLike<number>, images: CheckImage[]): void {
     const c = probs.length / Math.max(1, images.length);
+    const bound = TOLERANCES[this.quantize].maxDiff;
     images.forEach((img, b) => {
+      let imageMax = 0;
       for (let j = 0; j < c; j++) {
         const p = probs[b * c + j] as number;
         if (!Number.isFinite(p)) this.finite = false;
         const d = Math.abs(p - (img.expected[j] as number));
-        if (!(d <= this.maxDiff)) this.maxDiff = Number.isNaN(d) ? Infinity : d;
+        if (!(d <= imageMax)) imageMax = Number.isNaN(d) ? Infinity : d;
+      }
+      if (!(imageMax <= this.maxDiff)) this.maxDiff = imageMax;
+      if (bound !== null) {
+        const allowed = Math.max(bound, img.allowance ?? 0);
+        if (allowed > bound) this.floor = Math.max(this.floor ?? 0, allowed);
+        const ratio = imageMax / allowed;
+        if (!(ratio <= this.worstRatio)) this.worstRatio = Number.isNaN(ratio) ? Infinity : ratio;
       }
       if (argmax(probs, b * c, (b + 1) * c) === argmax(img.expected)) this.agree++;
       this.seen++;
     });
   }
 
-  result(format: ExportFormat, quantize: Quantize, runtime: string, ms: number): FormatCheck {
+  result(format: ExportFormat, runtime: string, ms: number): FormatCheck {
+    const quantize = this.quantize;
     const agreement = this.seen === 0 ? 0 : this.agree / this.seen;
     const required = TOLERANCES[quantize];
     // No images prove nothing, so they fail: a model that merely loads can still be broken.
@@ -158,7 +187,7 @@ class Comparison {
       this.seen > 0 &&
       this.finite &&
       agreement >= required.agreement &&
-      (required.maxDiff === null || this.maxDiff <= required.maxDiff);
+      (required.maxDiff === null || this.worstRatio <= 1);
     return {
       format,
       images: this.seen,
@@ -167,6 +196,7 @@ class Comparison {
       passed,
       quantize,
       required,
+      roundingFloor: this.floor,
       runtime,
       ms: Math.round(ms),
     };
@@ -203,7 +233,7 @@ export async function checkTfjs(
   const start = performance.now();
   const { tf, backend } = await useBestBackend();
   const model = await tf.loadGraphModel(graphModelFromDir(tf, dir));
-  const cmp = new Comparison();
+  const cmp = new Comparison(opts.quantize);
   try {
     const inputName = model.inputs[0]?.name ?? '';
     const run = async (batch: CheckImage[]): Promise<Float32Array> => {
@@ -228,7 +258,7 @@ export async function checkTfjs(
   } finally {
     model.dispose();
   }
-  return cmp.result('tfjs', opts.quantize, `tfjs-${backend}`, performance.now() - start);
+  return cmp.result('tfjs', `tfjs-${backend}`, performance.now() - start);
 }
 
 /** Runs every check image through `run` in batches and compares. */
@@ -258,7 +288,7 @@ export async function checkOnnx(
     file,
     opts.threads ? { intraOpNumThreads: opts.threads } : {},
   );
-  const cmp = new Comparison();
+  const cmp = new Comparison('none');
   try {
     const inputName = session.inputNames[0] ?? '';
     const outputName = session.outputNames[0] ?? '';
@@ -279,5 +309,5 @@ export async function checkOnnx(
     await session.release();
   }
   // Incept writes ONNX weights as float32 whatever the TF.js quantization.
-  return cmp.result('onnx', 'none', 'onnxruntime-node (cpu)', performance.now() - start);
+  return cmp.result('onnx', 'onnxruntime-node (cpu)', performance.now() - start);
 }

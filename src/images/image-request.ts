@@ -13,25 +13,37 @@ export type ImageVariant = 'thumb' | 'full';
 
 export interface ImageRequest {
   id: number;
+  /** The content hash the address names; null for a bare `<id>/<variant>`. */
+  hash: string | null;
   variant: ImageVariant;
 }
 
 /**
- * Parses `<image-id>/<variant>`. Only a decimal id and a known variant pass: `..`, absolute
- * paths, encoded separators and anything else are refused before the database is touched.
+ * Parses `<image-id>/<sha256>/<variant>` (or the bare `<image-id>/<variant>`). Only a decimal
+ * id, 64 lowercase hex digits and a known variant pass: `..`, absolute paths, encoded
+ * separators and anything else are refused before the database is touched.
  */
 export function parseImageRequest(rest: string): ImageRequest {
-  const m = /^([1-9][0-9]{0,15})\/(thumb|full)$/.exec(rest);
+  const m = /^([1-9][0-9]{0,15})\/(?:([0-9a-f]{64})\/)?(thumb|full)$/.exec(rest);
   if (!m)
     throw new ApiError(
       'invalid_args',
-      `Not an image address: ${JSON.stringify(rest)} (expected <id>/thumb or <id>/full).`,
+      `Not an image address: ${JSON.stringify(rest)} (expected <id>/<sha256>/thumb or /full).`,
     );
   const id = Number(m[1]);
   // Above 2^53 a number is rounded: 9999999999999999 would quietly become another id.
   if (!Number.isSafeInteger(id))
     throw new ApiError('invalid_args', `Image id ${m[1]} is out of range (no image has it).`);
-  return { id, variant: m[2] as ImageVariant };
+  return { id, hash: m[2] ?? null, variant: m[3] as ImageVariant };
+}
+
+/**
+ * An address that names the content hash always means the same bytes, whatever project is
+ * open, so the browser may keep it; a bare id means different pictures in different projects
+ * (or after a file changed) and is never cached.
+ */
+export function imageCacheControl(rest: string): string {
+  return parseImageRequest(rest).hash === null ? 'no-store' : 'private, max-age=31536000, immutable';
 }
 
 interface RequestRow {
@@ -58,6 +70,12 @@ export async function resolveImageRequest(
     'SELECT path, hash, format, status, error FROM images WHERE id = ?',
   ).get(req.id);
   if (!row) throw new ApiError('not_found', `No image with id ${req.id} in this project.`);
+  if (req.hash !== null && row.hash !== null && row.hash !== req.hash)
+    throw new ApiError(
+      'not_found',
+      `Image ${req.id} of this project has other content than the page asked for ` +
+        '(another project is open, or the file changed). Reload the page.',
+    );
   if (row.status === 'missing')
     throw new ApiError(
       'not_found',

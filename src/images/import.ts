@@ -30,6 +30,7 @@ import {
 import { isRemovedPath } from '../store/image-removal.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { splitFor } from '../store/splits.ts';
+import { noImagesReason } from './import-summary.ts';
 import { describeFsError, inspectFile, type ImageFacts } from './inspect.ts';
 import { walkImages, type WalkEntry } from './walk.ts';
 
@@ -98,6 +99,7 @@ export async function scanFolders(
     skippedFiles: [],
     duplicateFiles: [],
     truncated: false,
+    noImagesReason: null,
   };
   const note = <T>(list: T[], item: T): void => {
     if (list.length < REPORT_LIMIT) list.push(item);
@@ -272,10 +274,23 @@ export async function scanFolders(
         note(result.skippedFiles, { path, reason });
       },
     };
-    const inFlight = new Set<Promise<void>>();
-    let batch: Outcome[] = [];
+    const inFlight = new Set<Promise<unknown>>();
+    // Outcomes in walk order (not in the order reads finish): ids follow the walk, so the same
+    // folder always gets the same ids.
+    let batch: Promise<Outcome | null>[] = [];
     let failure: unknown = null;
     const phase = `reading ${root.path}`;
+    const commitBatch = async (): Promise<void> => {
+      const outcomes = await Promise.all(batch);
+      batch = [];
+      if (failure || ctx.signal.aborted) return;
+      commit(
+        root,
+        scanId,
+        outcomes.filter((o): o is Outcome => o !== null),
+      );
+      progress(phase);
+    };
     progress(phase);
     try {
       for await (const entry of walkImages(root.path, reporter, ctx.signal, exclude)) {
@@ -283,19 +298,15 @@ export async function scanFolders(
         counters.seen++;
         progress(phase);
         const known = findImageByPath(db, entry.path);
-        const task = read(entry, known).then(
-          (o) => void batch.push(o),
-          (err: unknown) => void (failure ??= err),
-        );
+        const task = read(entry, known).catch((err: unknown) => {
+          failure ??= err;
+          return null;
+        });
+        batch.push(task);
         inFlight.add(task);
         void task.finally(() => inFlight.delete(task));
         if (inFlight.size >= parallel) await Promise.race(inFlight);
-        if (batch.length >= batchSize && !ctx.signal.aborted) {
-          const full = batch;
-          batch = [];
-          commit(root, scanId, full);
-          progress(phase);
-        }
+        if (batch.length >= batchSize && !ctx.signal.aborted) await commitBatch();
       }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -306,7 +317,7 @@ export async function scanFolders(
     if (failure) throw failure;
     // A cancelled scan drops the batch in progress and marks nothing missing (see above).
     ctx.throwIfCancelled();
-    if (batch.length) commit(root, scanId, batch);
+    if (batch.length) await commitBatch();
     db.transaction(() => {
       counters.missing += markMissing(db, root.path, scanId, unlisted);
       markRootScanned(db, root.path);
@@ -323,6 +334,7 @@ export async function scanFolders(
     // Also after a cancel or failure: the batches committed so far are in the project.
     opts.onCommit?.();
   }
+  result.noImagesReason = noImagesReason(result);
   return result;
 }
 

@@ -24,6 +24,7 @@ export interface TaskProgress {
   done: number;
   total: number | null;
   phase?: string;
+  unit?: string | null;
   counters?: Record<string, number>;
 }
 

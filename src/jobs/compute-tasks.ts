@@ -27,20 +27,12 @@ import {
   type TrainTaskInput,
   type TrainTaskOutput,
 } from '../train/train-task.ts';
+import { predictNewImages } from '../train/predict-new.ts';
 import { predictHead } from '../train/predict.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';
+import type { TaskHooks } from './task-hooks.ts';
 
 export type { TrainTaskInput, TrainTaskOutput };
-
-export interface TaskHooks {
-  signal: AbortSignal;
-  progress(p: {
-    done: number;
-    total: number | null;
-    phase?: string;
-    counters?: Record<string, number>;
-  }): void;
-}
 
 type Task = (input: never, hooks: TaskHooks) => Promise<unknown>;
 
@@ -68,6 +60,8 @@ export interface FeaturesTaskOutput {
   engineLabel: string;
   seconds: number;
   failures: string[];
+  /** Images the current run predicted for the first time (new since it was trained). */
+  predicted: number;
   /** Engines passed over on the way to this one (e.g. a GPU without a driver), and why. */
   skipped: EngineFailure[];
 }
@@ -227,7 +221,15 @@ async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Prom
       if (!w.base) done++;
       report();
     }
+    hooks.progress({
+      done: 0,
+      total: null,
+      phase: 'predicting new images with the current model',
+      unit: null,
+    });
+    const predicted = await predictNewImages(project, input.modelId, hooks.signal);
     return {
+      predicted,
       computed,
       augmented,
       failed: failures.length,

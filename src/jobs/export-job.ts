@@ -73,6 +73,13 @@ export async function startExport(
   };
   return core.compute.run<ExportReport>('export', input, {
     signal: ctx.signal,
-    onProgress: (p) => ctx.progress({ done: p.done, total: p.total, phase: p.phase ?? 'exporting' }),
+    onProgress: (p) =>
+      ctx.progress({
+        done: p.done,
+        total: p.total,
+        phase: p.phase ?? 'exporting',
+        unit: 'steps',
+        eta: false,
+      }),
   });
 }

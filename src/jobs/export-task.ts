@@ -9,8 +9,9 @@ import { exportModel } from '../export/export-model.ts';
 import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
 import { runHead } from '../store/runs.ts';
-import type { TaskHooks } from './compute-tasks.ts';
+import type { TaskHooks } from './task-hooks.ts';
 import { predictHead } from '../train/predict.ts';
+import { float32Allowance } from '../export/rounding-floor.ts';
 import type { Preprocessing } from '../model/pixel-presets.ts';
 
 export interface ExportTaskInput {
@@ -68,7 +69,11 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
     found.forEach((f, i) => x.set(f.features, i * d));
     const { probs } = await predictHead(head, x, found.length);
     const c = head.bias.length;
-    const checkImages = found.map((f, i) => ({ path: f.path, expected: probs.slice(i * c, (i + 1) * c) }));
+    const checkImages = found.map((f, i) => ({
+      path: f.path,
+      expected: probs.slice(i * c, (i + 1) * c),
+      allowance: float32Allowance(head, f.features),
+    }));
     // Per class and split, from the labels the run was trained on (not today's labels).
     const counts = new Map<number, Record<Split, number>>();
     for (const [, classId, split] of snapshot) {

@@ -11,6 +11,10 @@ export interface JobContext {
     done: number;
     total?: number | null;
     phase?: string;
+    /** What done/total count; a new phase without one counts its kind's usual unit. */
+    unit?: string | null;
+    /** False where the units cost very different times (export steps): no ETA is better than a wrong one. */
+    eta?: boolean;
     counters?: Record<string, number>;
   }): void;
   /** Throws an ApiError('cancelled') when the job was cancelled. Call between units of work. */
@@ -26,6 +30,20 @@ interface Entry {
 }
 
 const PROGRESS_INTERVAL_MS = 100;
+/** An ETA needs this much of the current phase's pace. */
+const ETA_MIN_SPAN_MS = 1500;
+
+/** What a job's progress counts unless a phase says otherwise. */
+const DEFAULT_UNITS: Record<JobKind, string | null> = {
+  import: 'files',
+  rescan: 'files',
+  'dataset-export': 'images',
+  features: 'images',
+  train: null,
+  export: 'steps',
+  'model-download': 'bytes',
+  'map-layout': 'epochs',
+};
 const KEEP_FINISHED = 50;
 
 /**
@@ -56,11 +74,13 @@ export class JobManager {
     }
     const id = randomUUID();
     const controller = new AbortController();
-    const meter = new RateMeter();
+    let meter = new RateMeter();
+    let etaAllowed = true;
     const progress: JobProgress = {
       jobId: id,
       kind,
       phase: 'starting',
+      unit: DEFAULT_UNITS[kind],
       done: 0,
       total: null,
       rate: 0,
@@ -84,18 +104,40 @@ export class JobManager {
         if (controller.signal.aborted) throw new ApiError('cancelled', `The ${kind} job was cancelled.`);
       },
       progress: (u) => {
+        const unit =
+          u.unit !== undefined
+            ? u.unit
+            : u.phase !== undefined && u.phase !== progress.phase
+              ? DEFAULT_UNITS[kind]
+              : progress.unit;
+        // Each phase counts its own things at its own pace: rates never mix epochs with images.
+        if (unit !== progress.unit || u.done < progress.done) meter = new RateMeter();
+        // A phase's first report is always shown, however soon after the last event it comes
+        // (a phase that only renames its step, "epoch 3" → "epoch 4", stays throttled).
+        const newPhase =
+          unit !== progress.unit || (u.phase !== undefined && u.phase !== progress.phase && u.done === 0);
+        progress.unit = unit;
         progress.done = u.done;
         if (u.total !== undefined) progress.total = u.total;
         if (u.phase !== undefined) progress.phase = u.phase;
+        if (u.eta !== undefined) etaAllowed = u.eta;
         if (u.counters) progress.counters = { ...progress.counters, ...u.counters };
         meter.add(u.done);
-        progress.rate = meter.rate();
+        progress.rate = unit === null ? 0 : meter.rate();
         progress.etaSeconds =
-          progress.total !== null && progress.rate > 0
+          etaAllowed &&
+          unit !== null &&
+          progress.total !== null &&
+          progress.rate > 0 &&
+          meter.span() >= ETA_MIN_SPAN_MS
             ? Math.max(0, (progress.total - progress.done) / progress.rate)
             : null;
         const now = Date.now();
-        if (now - lastEmit >= PROGRESS_INTERVAL_MS || (progress.total !== null && u.done >= progress.total)) {
+        if (
+          newPhase ||
+          now - lastEmit >= PROGRESS_INTERVAL_MS ||
+          (progress.total !== null && u.done >= progress.total)
+        ) {
           lastEmit = now;
           this.#events.emit('job.progress', { ...progress, counters: { ...progress.counters } });
         }

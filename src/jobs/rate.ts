@@ -12,6 +12,13 @@ export class RateMeter {
     while (this.#samples.length > 2 && now - this.#samples[0]!.t > this.#windowMs) this.#samples.shift();
   }
 
+  /** Milliseconds the samples cover: a rate over a blink is no basis for an ETA. */
+  span(): number {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    return first && last ? last.t - first.t : 0;
+  }
+
   rate(): number {
     const first = this.#samples[0];
     const last = this.#samples[this.#samples.length - 1];

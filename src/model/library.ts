@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ModelDescription } from '../api/contract.ts';
@@ -7,6 +7,17 @@ import { ModelError } from './errors.ts';
 import { analyzeModel } from './graph/analyze.ts';
 import { decodeModel } from './onnx/read.ts';
 import { detectPreprocessing } from './pixel-presets.ts';
+
+/** The library's own list of its models (names as first given, when added). */
+const INDEX_FILE = 'models.json';
+
+export interface LibraryModel {
+  sha256: string;
+  name: string;
+  source: 'download' | 'file';
+  bytes: number;
+  addedAt: string;
+}
 
 /**
  * Pretrained model files live in the app's data folder under their sha256, shared by every
@@ -25,6 +36,62 @@ export class ModelLibrary {
 
   has(sha256: string): boolean {
     return existsSync(this.pathFor(sha256));
+  }
+
+  /**
+   * The models on this machine that a project can use with one click, newest first: every
+   * file imported or downloaded once, whose file is still there.
+   */
+  list(): LibraryModel[] {
+    return Object.values(this.#readIndex())
+      .filter((m) => this.has(m.sha256))
+      .sort((a, b) => (a.addedAt < b.addedAt ? 1 : a.addedAt > b.addedAt ? -1 : 0));
+  }
+
+  /** The entry for a model in the library (its name as first imported), or undefined. */
+  entry(sha256: string): LibraryModel | undefined {
+    const m = this.#readIndex()[sha256];
+    return m && this.has(sha256) ? m : undefined;
+  }
+
+  /** Notes a checked model in the library's index, so later projects are offered it. */
+  remember(d: ModelDescription): void {
+    const index = this.#readIndex();
+    if (index[d.sha256]) return;
+    index[d.sha256] = {
+      sha256: d.sha256,
+      name: d.name,
+      source: d.source,
+      bytes: d.bytes,
+      addedAt: new Date().toISOString(),
+    };
+    mkdirSync(this.dir, { recursive: true });
+    const path = join(this.dir, INDEX_FILE);
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(index, null, 2));
+    renameSync(tmp, path);
+  }
+
+  #readIndex(): Record<string, LibraryModel> {
+    try {
+      const parsed = JSON.parse(readFileSync(join(this.dir, INDEX_FILE), 'utf8')) as unknown;
+      if (parsed === null || typeof parsed !== 'object') return {};
+      const out: Record<string, LibraryModel> = {};
+      for (const [sha, m] of Object.entries(parsed as Record<string, Partial<LibraryModel>>)) {
+        if (/^[0-9a-f]{64}$/.test(sha) && typeof m?.name === 'string' && typeof m.addedAt === 'string')
+          out[sha] = {
+            sha256: sha,
+            name: m.name,
+            source: m.source === 'download' ? 'download' : 'file',
+            bytes: typeof m.bytes === 'number' ? m.bytes : 0,
+            addedAt: m.addedAt,
+          };
+      }
+      return out;
+    } catch {
+      // No index yet, or a damaged one: the files stay usable by import; the offer starts afresh.
+      return {};
+    }
   }
 
   /** Checks a local .onnx file and copies it into the library (atomically). */
@@ -47,6 +114,7 @@ export class ModelLibrary {
         await rm(tmp, { force: true });
       }
     }
+    this.remember(description);
     return description;
   }
 
@@ -56,6 +124,7 @@ export class ModelLibrary {
     const description = describeModel(bytes, name, 'download');
     const target = this.pathFor(description.sha256);
     if (path !== target) await rename(path, target);
+    this.remember(description);
     return description;
   }
 

@@ -3,7 +3,7 @@ import { ApiError, httpStatusFor } from '../api/errors.ts';
 import type { Core } from '../core.ts';
 
 /**
- * `/img/<image-id>/<variant>`: the browser-mode twin of Electron's `incept-img://` protocol.
+ * `/img/<image-id>/<sha256>/<variant>`: the browser-mode twin of Electron's `incept-img://` protocol.
  * Image ids are resolved through the project database, never taken as paths.
  */
 export async function serveImage(
@@ -14,12 +14,12 @@ export async function serveImage(
 ): Promise<void> {
   try {
     const project = core.requireProject();
-    const { resolveImageRequest } = await import('../images/image-request.ts');
+    const { imageCacheControl, resolveImageRequest } = await import('../images/image-request.ts');
     const image = await resolveImageRequest(project, rest);
     res.writeHead(200, {
       ...headers,
       'Content-Type': image.contentType,
-      'Cache-Control': 'private, max-age=3600',
+      'Cache-Control': imageCacheControl(rest),
     });
     res.end(image.body);
   } catch (err) {

@@ -30,8 +30,11 @@ export const PALETTE = [
   '#bab0ac',
 ] as const;
 
-/** Keys handed out to new classes, in keyboard order. */
-const AUTO_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
+/**
+ * Keys handed out to new classes: the digits 1–9, then the letter rows from the top. 0 is left
+ * out (it sits apart from 1–9 and people read it as "none"); Backspace and Delete clear.
+ */
+export const AUTO_KEYS: readonly string[] = [...'123456789', ...'qwertyuiop', ...'asdfghjkl', ...'zxcvbnm'];
 
 /** What makes two class names "the same": Unicode-aware case folding, not just ASCII. */
 export function nameKey(name: string): string {

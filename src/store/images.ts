@@ -31,13 +31,16 @@ interface ImageSqlRow {
   source: LabelSource | null;
   pred_class_id: number | null;
   pred_probability: number | null;
+  oof_class_id: number | null;
+  oof_probability: number | null;
 }
 
 // The current run's prediction rides along with each row (one primary-key lookup per row), so
 // the grid can badge images without a second round trip.
 const COLUMNS = `i.id, i.path, i.name, i.hash, i.width, i.height, i.format, i.bytes, i.status, i.error,
   i.split, i.added_at, l.class_id, l.source,
-  json_extract(r.classes, '$[' || pr.class_index || '].id') AS pred_class_id, pr.probability AS pred_probability`;
+  json_extract(r.classes, '$[' || pr.class_index || '].id') AS pred_class_id, pr.probability AS pred_probability,
+  json_extract(r.classes, '$[' || pr.oof_class_index || '].id') AS oof_class_id, pr.oof_probability AS oof_probability`;
 /** The current run's id, or NULL when there is none (the prediction filters then match nothing). */
 const CURRENT_RUN = `(SELECT CAST(value AS INTEGER) FROM project_settings WHERE key = 'current_run_id')`;
 const PREDICTION_JOIN = `LEFT JOIN runs r ON r.id = ${CURRENT_RUN}
@@ -66,6 +69,10 @@ function toRow(r: ImageSqlRow): ImageRow {
       r.pred_class_id === null || r.pred_probability === null
         ? null
         : { classId: r.pred_class_id, probability: r.pred_probability },
+    outOfFold:
+      r.oof_class_id === null || r.oof_probability === null
+        ? null
+        : { classId: r.oof_class_id, probability: r.oof_probability },
   };
 }
 

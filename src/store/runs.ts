@@ -293,12 +293,13 @@ export function queryPredictions(
   ).n;
   const rows = project.db
     .prepare(
-      `SELECT p.image_id, im.path, l.class_id, p.class_index, p.probability, p.margin, p.oof_class_index, p.oof_probability, im.split
+      `SELECT p.image_id, im.path, im.hash, l.class_id, p.class_index, p.probability, p.margin, p.oof_class_index, p.oof_probability, im.split
        ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
     )
     .all({ ...params, limit: q.limit, offset: q.offset }) as {
     image_id: number;
     path: string;
+    hash: string | null;
     class_id: number | null;
     class_index: number;
     probability: number;
@@ -314,6 +315,7 @@ export function queryPredictions(
       return {
         imageId: r.image_id,
         path: r.path,
+        hash: r.hash,
         classId: r.class_id,
         predictedClassId: classes[useOof ? r.oof_class_index! : r.class_index]!.id,
         probability: useOof ? r.oof_probability! : r.probability,
@@ -337,7 +339,7 @@ function queryDuplicates(
   ).n;
   const rows = db
     .prepare(
-      `SELECT d.image_a, d.image_b, d.similarity, d.leak, im.path, im.split, l.class_id, p.class_index, p.probability, p.margin
+      `SELECT d.image_a, d.image_b, d.similarity, d.leak, im.path, im.hash, im.split, l.class_id, p.class_index, p.probability, p.margin
        FROM near_duplicates d
        JOIN images im ON im.id = d.image_a
        LEFT JOIN labels l ON l.image_id = d.image_a
@@ -350,6 +352,7 @@ function queryDuplicates(
     similarity: number;
     leak: number;
     path: string;
+    hash: string | null;
     split: Split;
     class_id: number | null;
     class_index: number | null;
@@ -361,6 +364,7 @@ function queryDuplicates(
     items: rows.map((r) => ({
       imageId: r.image_a,
       path: r.path,
+      hash: r.hash,
       classId: r.class_id,
       predictedClassId: r.class_index === null ? -1 : classes[r.class_index]!.id,
       probability: r.probability ?? 0,

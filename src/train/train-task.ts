@@ -11,7 +11,7 @@ import { listClasses } from '../store/classes.ts';
 import { currentLabelsHash, insertRun, type PredictionInsert, type RunClass } from '../store/runs.ts';
 import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
-import type { TaskHooks } from '../jobs/compute-tasks.ts';
+import type { TaskHooks } from '../jobs/task-hooks.ts';
 import { findNearDuplicates } from './duplicates.ts';
 import { trainHead, resolveTrainSettings, type HeadWeights } from './head.ts';
 import { outOfFoldPredictions } from './kfold.ts';
@@ -141,7 +141,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
       );
     }
 
-    hooks.progress({ done: 0, total: settings.epochs, phase: 'training' });
+    hooks.progress({ done: 0, total: settings.epochs, phase: 'training', unit: 'epochs' });
     const head = await trainHead(
       {
         featureDim: dim,
@@ -157,6 +157,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
             done: e.epoch,
             total: e.epochs,
             phase: `training: epoch ${e.epoch}`,
+            unit: 'epochs',
             counters: {
               epoch: e.epoch,
               loss: e.loss,
@@ -168,7 +169,7 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
       },
     );
 
-    hooks.progress({ done: 0, total: null, phase: 'measuring' });
+    hooks.progress({ done: 0, total: null, phase: 'measuring', unit: null });
     const measure = async (set: { x: Float32Array; y: Int32Array; ids: number[] }): Promise<SplitMetrics> => {
       const p = await predictHead(head, set.x, set.y.length, { signal: hooks.signal });
       return toSplitMetrics(evaluate(p.probs, classes.length, set.y, set.ids), classes, set.y.length);
@@ -177,13 +178,13 @@ export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Pro
     const validationMetrics = validation ? await measure(validation) : null;
     const testMetrics = test ? await measure(test) : null;
 
-    hooks.progress({ done: 0, total: null, phase: 'predicting every image' });
+    hooks.progress({ done: 0, total: null, phase: 'predicting every image', unit: null });
     const predictions = await predictAll(db, input.modelId, head, dim, hooks.signal);
 
-    hooks.progress({ done: 0, total: null, phase: 'looking for likely mislabeled images' });
+    hooks.progress({ done: 0, total: null, phase: 'looking for likely mislabeled images', unit: null });
     await addOutOfFold(predictions, samples, vectors, dim, classes.length, settings, hooks.signal);
 
-    hooks.progress({ done: 0, total: null, phase: 'looking for near-duplicates' });
+    hooks.progress({ done: 0, total: null, phase: 'looking for near-duplicates', unit: null });
     const dupRows = predictions.rows;
     const dup = await findNearDuplicates(predictions.x, dupRows.length, dim, {
       standardise: true,

@@ -7,7 +7,14 @@ import { startServeProcess } from '../helpers/serve.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, shapeImage, writeClassTree } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
-import { cell, importFolder, thumbnailsPainted } from './studio-steps.ts';
+import {
+  assertNear,
+  cell,
+  firstThumbColor,
+  importFolder,
+  thumbnailsPainted,
+  writeSolidFolder,
+} from './studio-steps.ts';
 
 test('the whole journey: import, model, features, label, train, confusion cell, suggestions, export', async (t) => {
   const missing = chromiumMissingReason();
@@ -169,6 +176,26 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
   await report.getByTestId('check-onnx').getByText('passed').waitFor();
   await screenshot(page, 'journey-export');
   assert.ok(existsSync(out));
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
+
+  // A second project in the same browser: its own pictures (not the first project's, cached
+  // under the same image ids), and the model imported once is one click away.
+  const blue: [number, number, number] = [30, 40, 220];
+  await writeSolidFolder(join(dir, 'second-images'), blue, 4);
+  await page.getByRole('button', { name: 'Close project' }).click();
+  await page.getByLabel('Project file').fill(join(dir, 'second.incept'));
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByTestId('project-screen').waitFor();
+  await importFolder(page, join(dir, 'second-images'), false);
+  await page.getByTestId('grid-total').getByText('4 images').waitFor();
+  await thumbnailsPainted(page, 4);
+  assertNear(await firstThumbColor(page), blue, 'the second project shows its own thumbnails');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByTestId('model-library').waitFor();
+  await screenshot(page, 'journey-second-project-model-offer');
+  await page.getByTestId('model-library').getByRole('button', { name: 'Use googlenet.onnx' }).click();
+  await page.getByTestId('model-panel').getByTestId('model-ready').waitFor();
+  await screenshot(page, 'journey-second-project');
 
   assert.deepEqual(problems, []);
 });

@@ -113,6 +113,14 @@ test('run results, charts, export wording, suggestion thumbnails and duplicates'
     .locator('line[stroke-dasharray]')
     .waitFor({ state: 'attached' });
   for (const id of ['chart-loss', 'chart-accuracy']) {
+    // uPlot redraws its axes as the last epochs arrive: wait for a finished axis, not the first.
+    await page
+      .waitForFunction(
+        `(document.querySelector('[data-testid="${id}"]')?.getAttribute('data-y-ticks') ?? '').split(' ').length >= 2`,
+        undefined,
+        { timeout: 10_000 },
+      )
+      .catch(() => undefined);
     const ticks = ((await page.getByTestId(id).getAttribute('data-y-ticks')) ?? '').split(' ');
     assert.ok(ticks.length >= 2, `${id} has y ticks: ${ticks.join(' ')}`);
     const decimals = new Set(ticks.map((x) => (/\.(\d+)/.exec(x)?.[1] ?? '').length));

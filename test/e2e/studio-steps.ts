@@ -1,4 +1,8 @@
 /** Steps the studio and journey browser tests share. */
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
 import type { Locator, Page } from 'playwright-core';
 
 export async function importFolder(page: Page, folder: string, labelsFromFolders: boolean): Promise<void> {
@@ -39,4 +43,66 @@ export async function thumbnailsPainted(page: Page, atLeast: number): Promise<vo
 
 export function cell(page: Page, index: number): Locator {
   return page.locator(`#cell-${index}`);
+}
+
+/** A flat PNG of one colour; `n` varies one pixel so that every file has its own content. */
+export function solidPng(rgb: [number, number, number], n: number, size = 48): Promise<Buffer> {
+  const raw = Buffer.alloc(size * size * 3);
+  for (let i = 0; i < size * size; i++) raw.set(rgb, i * 3);
+  raw[0] = n % 256;
+  return sharp(raw, { raw: { width: size, height: size, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+export async function writeSolidFolder(
+  dir: string,
+  rgb: [number, number, number],
+  count: number,
+): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < count; i++) writeFileSync(join(dir, `img-${i}.png`), await solidPng(rgb, i));
+}
+
+interface CanvasDoc {
+  document: {
+    querySelector(s: string): unknown;
+    createElement(tag: 'canvas'): {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): {
+        drawImage(img: unknown, x: number, y: number): void;
+        getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+      };
+    };
+  };
+}
+
+/** The colour at the centre of the first grid thumbnail, as the page shows it. */
+export async function firstThumbColor(page: Page): Promise<[number, number, number]> {
+  return page.evaluate(() => {
+    const doc = (globalThis as unknown as CanvasDoc).document;
+    const img = doc.querySelector('[data-testid="grid"] #cell-0 .thumb img') as {
+      naturalWidth: number;
+      naturalHeight: number;
+    };
+    const canvas = doc.createElement('canvas');
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(img.naturalWidth >> 1, img.naturalHeight >> 1, 1, 1).data;
+    return [d[0]!, d[1]!, d[2]!] as [number, number, number];
+  });
+}
+
+export function assertNear(
+  actual: [number, number, number],
+  expected: [number, number, number],
+  what: string,
+): void {
+  assert.ok(
+    actual.every((v, i) => Math.abs(v - expected[i]!) < 24),
+    `${what}: expected about ${expected.join(',')}, saw ${actual.join(',')}`,
+  );
 }

@@ -23,7 +23,7 @@ declare global {
 /** An error from the backend, with its stable code and readable message. */
 export class RemoteError extends Error {
   readonly code: string;
-  /** Machine-readable extras, such as the remedy the message's way out is worded from. */
+  /** Machine-readable extras: the remedy a message's way out is worded from, the jobs a project switch would stop. */
   readonly details: unknown;
   constructor(shape: ApiErrorShape) {
     super(shape.message);
@@ -33,7 +33,8 @@ export class RemoteError extends Error {
   }
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `unauthorized`: the server answers, but not to this page's token (it restarted with a new one). */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'unauthorized';
 
 export function createApi(): Api & { connection?: HttpApi['connection'] } {
   return window.incept ?? new HttpApi(location.origin, new URLSearchParams(location.search).get('token'));
@@ -47,7 +48,7 @@ export class HttpApi implements Api {
   readonly #listeners = new Map<string, Set<Listener>>();
   #socket: WebSocket | null = null;
   #retryMs = 250;
-  connection = $stateless<ConnectionState>('connecting');
+  connection = observable<ConnectionState>('connecting');
 
   constructor(base: string, token: string | null) {
     this.#base = base;
@@ -114,10 +115,31 @@ export class HttpApi implements Api {
     };
     ws.onclose = () => {
       if (this.#socket !== ws) return;
-      this.connection.set('closed');
-      setTimeout(() => this.#connect(), this.#retryMs);
-      this.#retryMs = Math.min(5000, this.#retryMs * 2);
+      // A refused WebSocket looks the same whether the server is down or refuses the token:
+      // ask once over HTTP, so a stale token is named at once instead of "reconnecting" forever.
+      void this.#tokenRefused().then((refused) => {
+        if (this.#socket !== ws) return;
+        this.connection.set(refused ? 'unauthorized' : 'closed');
+        setTimeout(() => this.#connect(), this.#retryMs);
+        this.#retryMs = Math.min(5000, this.#retryMs * 2);
+      });
     };
+  }
+
+  async #tokenRefused(): Promise<boolean> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (this.#token) headers.Authorization = `Bearer ${this.#token}`;
+    try {
+      const res = await fetch(`${this.#base}/api/app.info`, {
+        method: 'POST',
+        headers,
+        body: '{}',
+        credentials: 'same-origin',
+      });
+      return res.status === 401;
+    } catch {
+      return false;
+    }
   }
 }
 
@@ -128,7 +150,7 @@ export interface Observable<T> {
   subscribe(fn: (value: T) => void): () => void;
 }
 
-function $stateless<T>(initial: T): Observable<T> {
+function observable<T>(initial: T): Observable<T> {
   let value = initial;
   const subs = new Set<(value: T) => void>();
   return {

@@ -1,13 +1,27 @@
 import type { AppInfo, ProjectInfo, RecentProject } from '../../../src/api/contract.ts';
 import type { Api, ConnectionState, Observable } from './api.ts';
 import { bridge, type ComputeStatus, type MenuCommand } from './desktop.ts';
-import { errorMessage } from './errors.ts';
-import { JobsState } from './jobs.svelte.ts';
+import { errorCode, errorMessage } from './errors.ts';
+import { JOB_TITLES } from './job-labels.ts';
+import { JobsState, type JobView } from './jobs.svelte.ts';
 import { Notices } from './notices.svelte.ts';
 import { ThemeState } from './theme.svelte.ts';
 import { Workspace } from './workspace.svelte.ts';
 
 export const APP_CONTEXT = Symbol('incept-app');
+/** The notice about a refused access token, gone as soon as the connection is back. */
+const TOKEN_NOTICE = 'connection-token';
+
+export interface PendingSwitch {
+  /** What would stop, in words ("Closing the project stops Training (40 %)."). */
+  message: string;
+  proceed(): Promise<boolean>;
+}
+
+function describeRunningJob(j: JobView): string {
+  const { done, total } = j.progress;
+  return `${JOB_TITLES[j.kind]}${total ? ` (${Math.floor((100 * done) / total)} %)` : ''}`;
+}
 
 /**
  * App-wide state: backend info, the open project (and its Workspace), recent projects, jobs,
@@ -23,6 +37,7 @@ export class AppState {
   #workspace = $state.raw<Workspace | null>(null);
   #recent = $state.raw<RecentProject[]>([]);
   #busy = $state(false);
+  #pendingSwitch = $state.raw<PendingSwitch | null>(null);
   #connection = $state<ConnectionState>('open');
 
   readonly engine = $derived.by(() => {
@@ -53,8 +68,20 @@ export class AppState {
     });
     let wasClosed = false;
     api.connection?.subscribe((state) => {
+      const was = this.#connection;
       this.#connection = state;
-      if (state === 'closed') wasClosed = true;
+      if (state === 'closed' || state === 'unauthorized') wasClosed = true;
+      if (state === 'unauthorized' && was !== 'unauthorized')
+        this.notices.push(
+          'error',
+          "This page's access token is no longer valid (the server restarted with a new one): " +
+            'open the new URL that "incept serve" printed.',
+          { code: 'unauthorized', key: TOKEN_NOTICE },
+        );
+      if (state === 'open') this.notices.resolve(TOKEN_NOTICE);
+      // The server answers again (even if only to refuse the token): "not reachable" is over.
+      if (state === 'open' || state === 'unauthorized')
+        for (const n of this.notices.items) if (n.code === 'unavailable') this.notices.dismiss(n.id);
       if (state === 'open' && wasClosed) {
         wasClosed = false;
         void this.#resync();
@@ -110,23 +137,65 @@ export class AppState {
     }
   }
 
+  /** A project switch that would stop running jobs, waiting for the person's answer. */
+  get pendingSwitch(): PendingSwitch | null {
+    return this.#pendingSwitch;
+  }
+
   createProject(path: string): Promise<boolean> {
-    return this.#run(async () => {
-      this.#setProject(await this.api.call('project.create', { path }));
-    });
+    return this.#switch('Creating another project', (force) =>
+      this.api.call('project.create', { path, force }),
+    );
   }
 
   openProject(path: string): Promise<boolean> {
-    return this.#run(async () => {
-      this.#setProject(await this.api.call('project.open', { path }));
-    });
+    return this.#switch('Opening another project', (force) => this.api.call('project.open', { path, force }));
   }
 
   closeProject(): Promise<boolean> {
-    return this.#run(async () => {
-      await this.api.call('project.close', {});
-      this.#setProject(null);
+    return this.#switch('Closing the project', async (force) => {
+      await this.api.call('project.close', { force });
+      return null;
     });
+  }
+
+  /** The person's answer to `pendingSwitch`. */
+  async answerSwitch(stop: boolean): Promise<void> {
+    const pending = this.#pendingSwitch;
+    this.#pendingSwitch = null;
+    if (pending && stop) await pending.proceed();
+  }
+
+  /**
+   * Closing or switching the project cancels its jobs, wherever they were started (another tab
+   * or window shares them): ask first, naming them. The backend refuses too, for the jobs this
+   * tab has not heard of yet.
+   */
+  async #switch(action: string, call: (force: boolean) => Promise<ProjectInfo | null>): Promise<boolean> {
+    const proceed = (): Promise<boolean> => this.#run(async () => this.#setProject(await call(true)));
+    const running = this.jobs.running;
+    if (running.length > 0) {
+      this.#pendingSwitch = {
+        message: `${action} stops ${running.map(describeRunningJob).join(' and ')}.`,
+        proceed,
+      };
+      return false;
+    }
+    let refused: string | null = null;
+    const ok = await this.#run(async () => {
+      try {
+        this.#setProject(await call(false));
+      } catch (err) {
+        const details = (err as { details?: { jobs?: unknown } }).details;
+        if (errorCode(err) !== 'conflict' || !details?.jobs) throw err;
+        refused = errorMessage(err);
+      }
+    });
+    if (refused !== null) {
+      this.#pendingSwitch = { message: refused, proceed };
+      return false;
+    }
+    return ok;
   }
 
   #setProject(project: ProjectInfo | null): void {

@@ -57,6 +57,33 @@ export class ClassesState {
     const to = at + delta;
     if (at < 0 || to < 0 || to >= ids.length) return;
     [ids[at], ids[to]] = [ids[to]!, ids[at]!];
+    await this.#reorder(ids);
+  }
+
+  /** A class dragged onto another takes its place; the classes between move up or down one. */
+  async moveOnto(id: number, targetId: number): Promise<void> {
+    const ids = this.#list.map((c) => c.id);
+    const from = ids.indexOf(id);
+    const to = ids.indexOf(targetId);
+    if (from < 0 || to < 0 || from === to) return;
+    ids.splice(from, 1);
+    ids.splice(to, 0, id);
+    await this.#reorder(ids);
+  }
+
+  /** Orders the classes by name as a person would: 2 before 10, case ignored. */
+  async sortByName(): Promise<void> {
+    const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+    const ids = [...this.#list].sort((a, b) => collator.compare(a.name, b.name)).map((c) => c.id);
+    await this.#reorder(ids);
+  }
+
+  get sortedByName(): boolean {
+    const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+    return this.#list.every((c, i) => i === 0 || collator.compare(this.#list[i - 1]!.name, c.name) <= 0);
+  }
+
+  async #reorder(ids: number[]): Promise<void> {
     const before = this.#list;
     // Reordering is shown at once; the backend's answer replaces it (or the old order returns).
     this.#list = ids.map((i) => before.find((c) => c.id === i)!);

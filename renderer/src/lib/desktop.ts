@@ -28,7 +28,7 @@ export interface DesktopBridge {
     chooseFile?(opts?: { title?: string; extensions?: string[] }): Promise<string | null>;
   };
   revealInFolder?(path: string): Promise<void>;
-  imageUrl?(id: number, variant: 'thumb' | 'full'): string;
+  imageUrl?(id: number, hash: string, variant: 'thumb' | 'full'): string;
   onMenuCommand?(listener: (command: MenuCommand) => void): () => void;
   onComputeStatus?(listener: (status: ComputeStatus) => void): () => void;
 }

@@ -12,21 +12,15 @@ export const JOB_TITLES: Record<JobKind, string> = {
   'map-layout': 'Map layout',
 };
 
-const UNITS: Record<JobKind, string> = {
-  import: 'files',
-  rescan: 'files',
-  'dataset-export': 'images',
-  features: 'img',
-  train: 'epochs',
-  export: 'steps',
-  'model-download': 'bytes',
-  'map-layout': 'epochs',
-};
-
-/** "1 200 / 5 000 files · 340 files/s · 12 s left" for a progress event. */
+/**
+ * "1 200 / 5 000 files · 340 files/s · 12 s left" for a progress event, in the unit of the
+ * phase the job is in (a one-click Train counts images, then epochs); empty for a phase that
+ * counts nothing ("looking for near-duplicates"), whose name says it all.
+ */
 export function describeProgress(p: JobProgress): string {
-  const unit = UNITS[p.kind];
-  const bytes = p.kind === 'model-download';
+  const unit = p.unit;
+  if (unit === null) return '';
+  const bytes = unit === 'bytes';
   const fmt = (n: number): string => (bytes ? formatBytes(n) : formatCount(n));
   const parts: string[] = [];
   parts.push(
@@ -34,7 +28,7 @@ export function describeProgress(p: JobProgress): string {
       ? `${fmt(p.done)} / ${fmt(p.total)}${bytes ? '' : ` ${unit}`}`
       : `${fmt(p.done)}${bytes ? '' : ` ${unit}`}`,
   );
-  const rate = bytes ? (p.rate > 0 ? `${formatBytes(p.rate)}/s` : '') : formatRate(p.rate, unit);
+  const rate = bytes ? (p.rate > 0 ? `${formatBytes(Math.round(p.rate))}/s` : '') : formatRate(p.rate, unit);
   if (rate) parts.push(rate);
   const eta = formatEta(p.etaSeconds);
   if (eta) parts.push(`${eta} left`);

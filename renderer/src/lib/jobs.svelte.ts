@@ -62,6 +62,7 @@ export class JobsState {
         jobId,
         kind,
         phase: 'starting',
+        unit: null,
         done: 0,
         total: null,
         rate: 0,

@@ -87,6 +87,18 @@ export class ModelState {
     }
   }
 
+  /** Uses a model already on this machine (imported or downloaded for another project). */
+  async use(sha256: string): Promise<boolean> {
+    try {
+      this.#status = await this.#api.call('model.use', { sha256 });
+      this.#notices.success('The model is ready.');
+      return true;
+    } catch (err) {
+      this.#notices.error(err, 'Could not use the model');
+      return false;
+    }
+  }
+
   /** `preset`: how the model wants its pixels; omitted, Incept reads it from the file. */
   async importFile(path: string, preset?: PixelPreset): Promise<boolean> {
     this.#importing = true;

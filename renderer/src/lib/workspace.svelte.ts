@@ -69,10 +69,17 @@ export class Workspace {
           void this.dataset.refresh();
           void this.dataset.refreshCounts();
           void this.model.load();
-        } else if (info.kind === 'features' || info.kind === 'model-download') {
+        } else if (info.kind === 'features') {
           void this.model.load();
-        } else if (info.kind === 'train' && info.status === 'succeeded') {
-          void this.#afterTraining();
+          // Features come with the current run's predictions of new images: badges and the queue.
+          void this.dataset.refresh();
+          if (this.suggestions.loaded) void this.suggestions.load();
+        } else if (info.kind === 'model-download') {
+          void this.model.load();
+        } else if (info.kind === 'train') {
+          // One-click Train computes features first: the model panel's counts change either way.
+          void this.model.load();
+          if (info.status === 'succeeded') void this.#afterTraining();
         }
       }),
     );

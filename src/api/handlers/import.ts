@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Core } from '../../core.ts';
 import { normalizeFolder, scanFolders, type ScanRoot } from '../../images/import.ts';
 import { findRoot, listRoots, upsertRoot } from '../../store/image-writes.ts';
+import { startPredictionsForNewImages } from './train.ts';
 import type { Handlers } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
 
@@ -41,13 +42,16 @@ export function importHandlers(
   const start = (kind: 'import' | 'rescan', roots: ScanRoot[]): { jobId: string } => {
     const project = core.requireProject();
     project.assertWritable();
-    const job = core.jobs.start(kind, (ctx) =>
-      scanFolders(
+    const job = core.jobs.start(kind, async (ctx) => {
+      const result = await scanFolders(
         project,
         { roots, onCommit: () => core.events.emit('dataset.changed', { reason: kind }) },
         ctx,
-      ),
-    );
+      );
+      const c = result.counters;
+      if (c.imported + c.changed + c.restored + c.moved > 0) startPredictionsForNewImages(core, project);
+      return result;
+    });
     return { jobId: job.id };
   };
 

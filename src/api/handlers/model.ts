@@ -13,7 +13,7 @@ import { fromChoice, type Preprocessing, type PreprocessingChoice } from '../../
 
 export function modelHandlers(
   core: Core,
-): Pick<Handlers, 'model.status' | 'model.download' | 'model.import' | 'model.preprocessing'> {
+): Pick<Handlers, 'model.status' | 'model.download' | 'model.import' | 'model.preprocessing' | 'model.use'> {
   return {
     'model.status': async () => modelStatus(core, core.requireProject()),
     'model.import': async ({ path, preprocessing }) => {
@@ -27,6 +27,17 @@ export function modelHandlers(
       const project = core.requireProject();
       const row = requireModel(core, project);
       useModel(project, row.description, choice(preprocessing));
+      return modelStatus(core, project);
+    },
+    'model.use': async ({ sha256 }) => {
+      const project = core.requireProject();
+      const entry = core.models.entry(sha256);
+      if (!entry)
+        throw new ApiError(
+          'not_found',
+          `No model ${sha256.slice(0, 12)}… on this machine. Import the .onnx file or download the model.`,
+        );
+      useModel(project, core.models.describeSync(sha256, entry.name, entry.source));
       return modelStatus(core, project);
     },
     'model.download': ({ url, sha256, bytes }) => {
@@ -74,6 +85,7 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
   const row = adoptLibraryDefault(core, project);
   const ready = row !== null && core.models.has(row.description.sha256);
   const engines = await engineStatuses();
+  const library = core.models.list();
   return {
     ready,
     model: row?.description ?? null,
@@ -81,10 +93,13 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
       ? null
       : row
         ? `The model file ${row.description.name} is no longer in ${core.models.dir}. Download the model again, or import the .onnx file.`
-        : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
+        : library.length > 0
+          ? 'No model in this project yet. Use one already on this machine, download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file.'
+          : 'No model yet. Download the pretrained GoogLeNet (28 MB), or import a googlenet .onnx file you already have.',
     defaultSource: savedModelSource(core),
     engine: core.engineInUse ?? engines.find((e) => e.available && !e.software)?.label ?? null,
     features: row ? featureCounts(project, row.id) : { images: 0, done: 0, missing: 0, failed: 0 },
+    library,
   };
 }
 

@@ -89,6 +89,7 @@ export function trainHandlers(core: Core): TrainHandlers {
               done: p.done,
               total: p.total,
               phase: p.phase ?? 'training',
+              unit: p.unit ?? null,
               counters: p.counters ?? {},
             }),
         });
@@ -160,6 +161,28 @@ export function trainHandlers(core: Core): TrainHandlers {
   };
 }
 
+/**
+ * New images in a project with a current run: their features and the run's predictions, as a
+ * background job (cancellable like any other), so suggestions fill without a retrain. Nothing
+ * starts without a current run or a usable model, or while features are already being computed.
+ */
+export function startPredictionsForNewImages(core: Core, project: ProjectStore): string | null {
+  if (currentRunId(project) === null) return null;
+  let model;
+  try {
+    model = requireModel(core, project);
+  } catch {
+    return null;
+  }
+  if (featureCounts(project, model.id).missing === 0) return null;
+  if (core.jobs.list().some((j) => j.status === 'running' && (j.kind === 'features' || j.kind === 'train')))
+    return null;
+  const job = core.jobs.start('features', (ctx) =>
+    extractFeatures(core, project, ctx, { engine: 'auto', augment: false }),
+  );
+  return job.id;
+}
+
 /** Every accepted suggestion, whatever its class, is one history step: one undo takes it back. */
 function acceptInOneStep(project: ProjectStore, picks: { imageId: number; classId: number }[]): void {
   const db = project.db;
@@ -198,7 +221,7 @@ async function extractFeatures(
     probes: await probeEngines(),
   };
   const before = featureCounts(project, model.id);
-  ctx.progress({ done: 0, total: before.missing, phase: 'computing features' });
+  ctx.progress({ done: 0, total: before.missing, phase: 'computing features', unit: 'images' });
   const out = await core.compute.run<FeaturesTaskOutput>('features', input, {
     signal: ctx.signal,
     onProgress: (p) =>
@@ -206,6 +229,7 @@ async function extractFeatures(
         done: p.done,
         total: p.total,
         phase: p.phase ?? 'computing features',
+        unit: p.unit === undefined ? 'images' : p.unit,
         counters: p.counters ?? {},
       }),
   });

@@ -7,6 +7,7 @@ import {
   type CliCommand,
   type CliContext,
 } from '../command.ts';
+import { importFoundNothing } from '../../images/import-summary.ts';
 
 function describeScan(verb: string, r: ImportResult): string {
   const c = r.counters;
@@ -38,6 +39,7 @@ function describeScan(verb: string, r: ImportResult): string {
     for (const s of notable) lines.push(`  ${s.path}: ${s.reason}`);
   }
   if (r.truncated) lines.push('', '(lists cut at 500 entries; the counts are complete)');
+  if (r.noImagesReason) lines.push('', r.noImagesReason);
   return lines.join('\n');
 }
 
@@ -66,7 +68,12 @@ export const importCommand: CliCommand = {
       folder,
       labelsFromFolders: values['labels-from-folders'] === true,
     });
-    return { json: result, text: describeScan('Imported', result) };
+    // A folder with nothing usable is a failed import for scripts too; one already imported is not.
+    return {
+      json: result,
+      text: describeScan('Imported', result),
+      ...(importFoundNothing(result) ? { exitCode: 1 } : {}),
+    };
   },
 };
 

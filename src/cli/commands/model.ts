@@ -18,7 +18,15 @@ import { readFileSync } from 'node:fs';
 import { describePreprocessing, type PreprocessingChoice } from '../../model/pixel-presets.ts';
 
 function describeStatus(s: ModelStatus): string {
-  if (!s.ready) return `Model: not ready. ${s.problem ?? ''}`;
+  if (!s.ready) {
+    const lines = [`Model: not ready. ${s.problem ?? ''}`];
+    if (s.library.length > 0) {
+      lines.push('', 'Already on this machine (use one with --use SHA256-PREFIX):');
+      for (const m of s.library)
+        lines.push(`  ${m.sha256.slice(0, 12)}  ${m.name}  (${m.source}, added ${m.addedAt.slice(0, 10)})`);
+    }
+    return lines.join('\n');
+  }
   const m = s.model!;
   return [
     `Model: ${m.name} (sha256 ${m.sha256.slice(0, 12)}…, opset ${m.opset}, ${m.featureDim} features, ${m.numClasses} classes)`,
@@ -63,13 +71,15 @@ function preprocessingOption(values: ParsedValues): PreprocessingChoice | undefi
 
 export const modelCommand: CliCommand = {
   name: 'model',
-  summary: 'Show, download (--download) or import (--file F) the pretrained model',
+  summary:
+    'Show, download (--download), import (--file F) or reuse (--use SHA256-PREFIX) the pretrained model',
   usage:
-    'incept model <project> [--download [--url URL --sha256 HEX]] [--file model.onnx] ' +
+    'incept model <project> [--download [--url URL --sha256 HEX]] [--file model.onnx] [--use SHA256-PREFIX] ' +
     '[--preprocessing caffe|torchvision|tf|custom [--channels rgb|bgr --scale S --mean A,B,C --std A,B,C]] [--json]',
   options: {
     download: { type: 'boolean', default: false },
     file: { type: 'string' },
+    use: { type: 'string' },
     url: { type: 'string' },
     sha256: { type: 'string' },
     preprocessing: { type: 'string' },
@@ -81,7 +91,22 @@ export const modelCommand: CliCommand = {
   run: async (ctx, positionals, values) => {
     await ctx.openProject(positionals[0]);
     const file = stringOption(values, 'file');
-    if (file && values.download) throw new CliUsageError('use --download or --file, not both');
+    const use = stringOption(values, 'use');
+    if ([file, values.download, use].filter(Boolean).length > 1)
+      throw new CliUsageError('use one of --download, --file and --use');
+    if (use !== undefined) {
+      const { library } = await ctx.call('model.status', {});
+      const prefix = use.trim().toLowerCase();
+      const matches = library.filter((m) => m.sha256.startsWith(prefix) || m.name === use);
+      if (matches.length !== 1)
+        throw new CliUsageError(
+          matches.length === 0
+            ? `no model on this machine matches "${use}"; "incept model <project>" lists them`
+            : `"${use}" matches ${matches.length} models; give more of the sha256`,
+        );
+      const status = await ctx.call('model.use', { sha256: matches[0]!.sha256 });
+      return { json: status, text: `Using ${matches[0]!.name}.\n${describeStatus(status)}` };
+    }
     const preprocessing = preprocessingOption(values);
     if (file) {
       const status = await ctx.call('model.import', {

@@ -6,7 +6,7 @@
  */
 import type { OnnxNode } from '../onnx/read.ts';
 import type { IAttributeProto, INodeProto, ITensorProto } from '../onnx/proto.ts';
-import type { Layout, ValueDesc } from './types.ts';
+import type { Layout, ValueDesc } from './values.ts';
 
 // ---------------------------------------------------------------------------------------------
 // TensorFlow GraphDef

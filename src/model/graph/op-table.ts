@@ -2,7 +2,7 @@
  * What the importer runs, as data: op type → family file and the opsets it is checked against.
  * Anything missing here is refused at import with "not implemented: <Op> (node <name>)".
  */
-export type OpFamily = 'conv' | 'pool' | 'normalization' | 'basic_math' | 'shape' | 'activation';
+export type OpFamily = 'conv' | 'pool' | 'normalization' | 'arithmetic' | 'shape' | 'activation';
 
 export interface OpSupport {
   family: OpFamily;
@@ -22,13 +22,13 @@ export const SUPPORTED_OPS: Readonly<Record<string, OpSupport>> = Object.freeze(
   GlobalMaxPool: { family: 'pool', notes: '' },
   LRN: { family: 'normalization', notes: 'odd size only' },
   BatchNormalization: { family: 'normalization', notes: 'inference form; folded into a preceding Conv' },
-  Add: { family: 'basic_math', notes: 'legacy broadcast/axis (< 7)' },
-  Sub: { family: 'basic_math', notes: 'legacy broadcast/axis (< 7)' },
-  Mul: { family: 'basic_math', notes: 'legacy broadcast/axis (< 7)' },
-  Div: { family: 'basic_math', notes: 'legacy broadcast/axis (< 7)' },
-  Sum: { family: 'basic_math', notes: '' },
-  MatMul: { family: 'basic_math', notes: 'rank >= 2' },
-  Gemm: { family: 'basic_math', notes: 'transA, transB, alpha, beta; constant B' },
+  Add: { family: 'arithmetic', notes: 'legacy broadcast/axis (< 7)' },
+  Sub: { family: 'arithmetic', notes: 'legacy broadcast/axis (< 7)' },
+  Mul: { family: 'arithmetic', notes: 'legacy broadcast/axis (< 7)' },
+  Div: { family: 'arithmetic', notes: 'legacy broadcast/axis (< 7)' },
+  Sum: { family: 'arithmetic', notes: '' },
+  MatMul: { family: 'arithmetic', notes: 'rank >= 2' },
+  Gemm: { family: 'arithmetic', notes: 'transA, transB, alpha, beta; constant B' },
   Reshape: { family: 'shape', notes: 'shape attribute (< 5) or constant input; leading 1 kept as batch' },
   Flatten: { family: 'shape', notes: 'negative axis (11+)' },
   Concat: { family: 'shape', notes: 'optional axis (< 4)' },

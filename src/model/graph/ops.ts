@@ -1,6 +1,6 @@
 /** Kernels of every op family, keyed by ONNX op type. */
 import { activationOps } from './activation.ts';
-import { basicMathOps } from './basic_math.ts';
+import { arithmeticOps } from './arithmetic.ts';
 import { convOps } from './conv.ts';
 import { normalizationOps } from './normalization.ts';
 import { poolOps } from './pool.ts';
@@ -12,7 +12,7 @@ export const OP_FAMILIES: Readonly<Record<OpFamily, Record<string, OpImpl>>> = {
   conv: convOps,
   pool: poolOps,
   normalization: normalizationOps,
-  basic_math: basicMathOps,
+  arithmetic: arithmeticOps,
   shape: shapeOps,
   activation: activationOps,
 };

@@ -7,28 +7,12 @@ import { ModelError } from '../errors.ts';
 import { tensorDims, tensorFloat32, tensorInts, type OnnxNode } from '../onnx/read.ts';
 import type { ITensorProto } from '../onnx/proto.ts';
 import type { OnnxExportCtx, TfExportCtx, TfValue } from './export-writers.ts';
+import type { ConstData, Layout, ValueDesc } from './values.ts';
+
+export type { ConstData, Layout, ValueDesc } from './values.ts';
 
 export type TF = typeof tfjs;
 export type Tensor = tfjs.Tensor;
-
-/** 'nhwc': a rank-4 activation stored channels-last. 'plain': stored in ONNX's own order. */
-export type Layout = 'nhwc' | 'plain';
-
-export interface ConstData {
-  dims: number[];
-  /** Float values (integers converted). */
-  readonly values: Float32Array;
-  /** Integer values (floats truncated), for shape constants. */
-  readonly ints: number[];
-}
-
-export interface ValueDesc {
-  name: string;
-  /** ONNX order (NCHW for images). When `batched`, dim 0 is the batch and is recorded as 1. */
-  shape: number[];
-  batched: boolean;
-  const?: ConstData;
-}
 
 export type ValueShape = Omit<ValueDesc, 'name'>;
 

@@ -90,3 +90,29 @@ test('CLI: serve keeps its token across restarts (so open pages reconnect) unles
   assert.equal(short.code, 2);
   assert.match(short.stderr, /--token needs at least 32/);
 });
+
+test('CLI: a model imported for one project is offered to the next, and --use takes it', async (t) => {
+  const dir = tempDir(t);
+  const data = join(dir, 'data');
+  const { writeGoogLeNet } = await import('../../fixtures/googlenet.ts');
+  const modelPath = join(dir, 'my-googlenet.onnx');
+  await writeGoogLeNet(modelPath, { seed: 2 });
+  assert.equal(incept(['init', join(dir, 'a')], data).code, 0);
+  const imported = incept(['model', join(dir, 'a.incept'), '--file', modelPath], data);
+  assert.equal(imported.code, 0, imported.stderr);
+
+  assert.equal(incept(['init', join(dir, 'b')], data).code, 0);
+  const offered = incept(['model', join(dir, 'b.incept')], data);
+  assert.equal(offered.code, 0, offered.stderr);
+  assert.match(offered.stdout, /Already on this machine/);
+  const sha = /^ {2}([0-9a-f]{12}) {2}my-googlenet\.onnx/m.exec(offered.stdout)?.[1];
+  assert.ok(sha, offered.stdout);
+  const used = incept(['model', join(dir, 'b.incept'), '--use', sha, '--json'], data);
+  assert.equal(used.code, 0, used.stderr);
+  const status = JSON.parse(used.stdout) as { ready: boolean; model: { name: string } };
+  assert.equal(status.ready, true);
+  assert.equal(status.model.name, 'my-googlenet.onnx');
+  const unknown = incept(['model', join(dir, 'b.incept'), '--use', 'ffffffff'], data);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /no model on this machine matches/);
+});

@@ -23,8 +23,10 @@ async function failure(p: Promise<unknown>): Promise<ApiError> {
 }
 
 test('only <decimal id>/<thumb|full> parses; traversal, absolute paths and encoded slashes are refused first', async () => {
-  assert.deepEqual(parseImageRequest('12/thumb'), { id: 12, variant: 'thumb' });
-  assert.deepEqual(parseImageRequest('7/full'), { id: 7, variant: 'full' });
+  assert.deepEqual(parseImageRequest('12/thumb'), { id: 12, hash: null, variant: 'thumb' });
+  assert.deepEqual(parseImageRequest('7/full'), { id: 7, hash: null, variant: 'full' });
+  const hash = '9a'.repeat(32);
+  assert.deepEqual(parseImageRequest(`7/${hash}/full`), { id: 7, hash, variant: 'full' });
   const untouchable = {
     get db(): never {
       throw new Error('the database was touched');
@@ -51,6 +53,9 @@ test('only <decimal id>/<thumb|full> parses; traversal, absolute paths and encod
     '1\\thumb',
     'C:\\Windows\\win.ini',
     '99999999999999999/thumb',
+    `1/${'9A'.repeat(32)}/thumb`,
+    `1/${'9a'.repeat(33)}/thumb`,
+    `1/../${'9a'.repeat(32)}/thumb`,
   ]) {
     const err = await failure(resolveImageRequest(untouchable, bad));
     assert.equal(err.code, 'invalid_args', bad);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -77,4 +77,34 @@ test('init, import, status, label and export-dataset from the command line', asy
   const missing = await cli('import', project, join(dir, 'no-such-folder'));
   assert.equal(missing.code, 2);
   assert.match(missing.err, /No folder at/);
+});
+
+test('an import that finds no images says why, and fails when nothing in the folder can be used', async () => {
+  const project = join(dir, 'empty.incept');
+  assert.equal((await cli('init', project)).code, 0);
+  const notes = join(dir, 'notes');
+  mkdirSync(notes);
+  writeFileSync(join(notes, 'readme.txt'), 'no pictures here');
+  const none = await cli('import', project, notes);
+  assert.equal(none.code, 1, 'no image files: a failed import');
+  assert.match(none.out, /No images: .*notes holds no image files \(1 other file passed over/);
+
+  const empty = join(dir, 'empty-folder');
+  mkdirSync(empty);
+  assert.match((await cli('import', project, empty)).out, /holds no files at all/);
+
+  const junk = join(dir, 'only-broken');
+  await writeBrokenFiles(junk);
+  const broken = await cli('import', project, junk);
+  assert.equal(broken.code, 1);
+  assert.match(broken.out, /No images: none of the \d+ image files in .* could be read/);
+
+  const photos = join(dir, 'photos-twice');
+  await writeClassTree(photos, { classes: 1, perClass: 2 });
+  assert.equal((await cli('import', project, photos)).code, 0);
+  const again = await cli('import', project, photos);
+  assert.equal(again.code, 0, 'importing a folder again is not a failure');
+  assert.match(again.out, /No new images: all 2 images in .* were imported before/);
+  const json = JSON.parse((await cli('import', project, photos, '--json')).out) as ImportResult;
+  assert.match(json.noImagesReason ?? '', /imported before/);
 });

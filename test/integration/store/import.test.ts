@@ -378,3 +378,62 @@ test('import refuses bad folders and overlapping scans; the project cache is nev
     await h.close();
   }
 });
+
+test('folders become classes in natural order, and the same tree always gets the same ids', async () => {
+  const source = join(tmpdir(), `incept-natural-${process.pid}`);
+  rmSync(source, { recursive: true, force: true });
+  // Created in a scrambled order, so the directory listing is not already sorted.
+  const folders = ['7', '10', '1', '4', '0', '11', '6', '2', '9', '5', '8', '3', 'b', 'A'];
+  let n = 0;
+  for (const f of folders) {
+    mkdirSync(join(source, f), { recursive: true });
+    for (const name of ['img10.jpg', 'img2.jpg', 'img1.jpg'])
+      writeFileSync(join(source, f, name), await shapeImage(CLASS_STYLES[n % 4]!, 500 + n++, 32));
+  }
+  const importOnce = async (): Promise<{ classes: [string, string | null][]; ids: [string, number][] }> => {
+    const h = await harness();
+    try {
+      await h.job('import.start', { folder: source, labelsFromFolders: true });
+      const classes = (await h.call('classes.list', {})).map(
+        (c) => [c.name, c.key] as [string, string | null],
+      );
+      const ids = (await allImages(h)).map((r) => [r.path.slice(source.length), r.id] as [string, number]);
+      return { classes, ids };
+    } finally {
+      await h.close();
+    }
+  };
+  try {
+    const first = await importOnce();
+    assert.deepEqual(
+      first.classes,
+      [
+        ['0', '1'],
+        ['1', '2'],
+        ['2', '3'],
+        ['3', '4'],
+        ['4', '5'],
+        ['5', '6'],
+        ['6', '7'],
+        ['7', '8'],
+        ['8', '9'],
+        ['9', 'q'],
+        ['10', 'w'],
+        ['11', 'e'],
+        ['A', 'r'],
+        ['b', 't'],
+      ],
+      'natural order; keys 1–9, then the letter row, none shared',
+    );
+    assert.deepEqual(first.ids.slice(0, 4), [
+      ['/0/img1.jpg', 1],
+      ['/0/img2.jpg', 2],
+      ['/0/img10.jpg', 3],
+      ['/1/img1.jpg', 4],
+    ]);
+    const second = await importOnce();
+    assert.deepEqual(second, first, 'the same tree imports to the same ids and classes');
+  } finally {
+    rmSync(source, { recursive: true, force: true });
+  }
+});

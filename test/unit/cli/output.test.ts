@@ -15,7 +15,17 @@ function fakeTty(columns: number): { stream: NodeJS.WriteStream; writes: string[
 }
 
 function progress(phase: string, done: number, total: number | null): JobProgress {
-  return { jobId: 'j', kind: 'train', phase, done, total, rate: 0, etaSeconds: null, counters: {} };
+  return {
+    jobId: 'j',
+    kind: 'train',
+    phase,
+    unit: total === null ? null : 'epochs',
+    done,
+    total,
+    rate: 0,
+    etaSeconds: null,
+    counters: {},
+  };
 }
 
 test('the progress line never wraps, never shows the final "succeeded 0", and is cleared at the end', async () => {

@@ -12,6 +12,8 @@ import { tempDir } from '../../helpers/tmp.ts';
 test('only incept-img://<id>/<thumb|full> is an image address', () => {
   assert.equal(imageRequestFromUrl('incept-img://12/thumb'), '12/thumb');
   assert.equal(imageRequestFromUrl('incept-img://7/full'), '7/full');
+  const hash = '0f'.repeat(32);
+  assert.equal(imageRequestFromUrl(`incept-img://7/${hash}/full`), `7/${hash}/full`);
   const refused = [
     'incept-img://../../etc/passwd',
     'incept-img://1/../../etc/passwd',
@@ -32,6 +34,9 @@ test('only incept-img://<id>/<thumb|full> is an image address', () => {
     'incept-img://1/original',
     'incept-img://1/thumb/',
     'incept-img://1',
+    `incept-img://1/${'0F'.repeat(32)}/thumb`,
+    `incept-img://1/${'0f'.repeat(31)}/thumb`,
+    `incept-img://1/thumb/${'0f'.repeat(32)}`,
     'incept-img://abc/thumb',
     'incept-img://99999999999999999/thumb',
     'file:///etc/passwd',
@@ -135,4 +140,34 @@ test('ids resolve through the project database: unknown ids are not_found, known
   const thumb = await handle(new Request(`incept-img://${id}/thumb`));
   assert.equal(thumb.status, 200, await thumb.clone().text());
   assert.match(thumb.headers.get('content-type') ?? '', /^image\//);
+});
+
+test('an address with the content hash is cached and must match the image; a bare id is never cached', async (t) => {
+  const dir = tempDir(t);
+  const project = ProjectStore.create(join(dir, 'p.incept'));
+  t.after(() => project.close());
+  const file = join(dir, 'a.png');
+  writeFileSync(
+    file,
+    await sharp({ create: { width: 8, height: 8, channels: 3, background: '#0f0' } })
+      .png()
+      .toBuffer(),
+  );
+  const id = insertImage(project, file, 100);
+  const hash = 'ab'.repeat(32);
+  project.db.prepare('UPDATE images SET hash = ? WHERE id = ?').run(hash, id);
+  const handle = createImageProtocolHandler(async (rest) => resolveImageRequest(project, rest));
+
+  const named = await handle(new Request(`incept-img://${id}/${hash}/thumb`));
+  assert.equal(named.status, 200, await named.clone().text());
+  assert.match(named.headers.get('cache-control') ?? '', /immutable/);
+
+  const bare = await handle(new Request(`incept-img://${id}/thumb`));
+  assert.equal(bare.status, 200);
+  assert.equal(bare.headers.get('cache-control'), 'no-store');
+
+  // Another project's image with this id, or the file before it changed: never these pixels.
+  const other = await body(await handle(new Request(`incept-img://${id}/${'cd'.repeat(32)}/thumb`)));
+  assert.equal(other.status, 404);
+  assert.equal(other.json?.error?.code, 'not_found');
 });

@@ -15,11 +15,25 @@ const refused = (fn: () => unknown): boolean => {
 
 test('image ids above 2^53 are refused, not rounded to another id', () => {
   const max = String(Number.MAX_SAFE_INTEGER);
-  assert.deepEqual(parseImageRequest(`${max}/thumb`), { id: Number.MAX_SAFE_INTEGER, variant: 'thumb' });
+  assert.deepEqual(parseImageRequest(`${max}/thumb`), {
+    id: Number.MAX_SAFE_INTEGER,
+    hash: null,
+    variant: 'thumb',
+  });
+  const hash = 'ab'.repeat(32);
+  assert.deepEqual(parseImageRequest(`${max}/${hash}/full`), {
+    id: Number.MAX_SAFE_INTEGER,
+    hash,
+    variant: 'full',
+  });
   assert.equal(imageRequestFromUrl(`incept-img://${max}/full`), `${max}/full`);
   for (const id of ['9007199254740993', '9999999999999999']) {
     assert.ok(
       refused(() => parseImageRequest(`${id}/thumb`)),
+      id,
+    );
+    assert.ok(
+      refused(() => parseImageRequest(`${id}/${hash}/thumb`)),
       id,
     );
     assert.ok(

@@ -87,6 +87,7 @@ test('job progress in words', () => {
     jobId: 'j',
     kind: 'import',
     phase: 'hashing',
+    unit: 'files',
     done: 1200,
     total: 5000,
     rate: 340,
@@ -94,4 +95,20 @@ test('job progress in words', () => {
     counters: {},
   });
   assert.equal(text, '1\u202f200 / 5\u202f000 files · 340 files/s · 12 s left');
+  const base = { jobId: 'j', kind: 'train' as const, rate: 5, etaSeconds: null, counters: {} };
+  assert.equal(
+    describeProgress({ ...base, phase: 'computing features', unit: 'images', done: 24, total: 1437 }),
+    '24 / 1\u202f437 images · 5.0 images/s',
+  );
+  assert.equal(
+    describeProgress({
+      ...base,
+      phase: 'looking for likely mislabeled images',
+      unit: null,
+      done: 0,
+      total: null,
+    }),
+    '',
+    'a phase that counts nothing shows no count',
+  );
 });

@@ -20,9 +20,11 @@ test('class hotkeys label; unbound digits do nothing', () => {
   assert.equal(commandForKey({ key: '1', altKey: true }, hotkeys), null);
 });
 
-test('0, Backspace and Delete clear the label', () => {
-  for (const key of ['0', 'Backspace', 'Delete'])
+test('Backspace and Delete clear the label; 0 labels the class that has it, like any key', () => {
+  for (const key of ['Backspace', 'Delete'])
     assert.deepEqual(commandForKey({ key }, hotkeys), { type: 'clear' });
+  assert.equal(commandForKey({ key: '0' }, hotkeys), null);
+  assert.deepEqual(commandForKey({ key: '0' }, new Map([['0', 9]])), { type: 'label', classId: 9 });
 });
 
 test('undo, redo and select all with Ctrl or Cmd', () => {

@@ -31,8 +31,8 @@ const ARROWS: Record<string, Direction> = {
 };
 
 /**
- * Maps a key press in the grid or viewer to a command. `hotkeys` maps a class's key ('1'..'9',
- * letters) to its id. 0 and Backspace/Delete clear the label; Ctrl/Cmd+Z undoes,
+ * Maps a key press in the grid or viewer to a command. `hotkeys` maps a class's key (a digit or
+ * a letter) to its id. Backspace/Delete clear the label; Ctrl/Cmd+Z undoes,
  * Ctrl/Cmd+Shift+Z and Ctrl+Y redo, Ctrl/Cmd+A selects everything.
  */
 export function commandForKey(e: KeyLike, hotkeys: ReadonlyMap<string, number>): GridCommand | null {
@@ -51,7 +51,7 @@ export function commandForKey(e: KeyLike, hotkeys: ReadonlyMap<string, number>):
   if (dir) return { type: 'move', dir, extend: Boolean(e.shiftKey) };
   if (e.key === 'Enter') return { type: 'open' };
   if (e.key === 'Escape') return { type: 'close' };
-  if (e.key === 'Backspace' || e.key === 'Delete' || key === '0') return { type: 'clear' };
+  if (e.key === 'Backspace' || e.key === 'Delete') return { type: 'clear' };
   if (key.length === 1 && !e.shiftKey) {
     const classId = hotkeys.get(key);
     if (classId !== undefined) return { type: 'label', classId };

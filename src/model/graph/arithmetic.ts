@@ -319,7 +319,7 @@ const gemm: OpImpl = {
   },
 };
 
-export const basicMathOps: Record<string, OpImpl> = {
+export const arithmeticOps: Record<string, OpImpl> = {
   Add: elementwise('Add'),
   Sub: elementwise('Sub'),
   Mul: elementwise('Mul'),

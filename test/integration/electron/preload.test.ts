@@ -31,7 +31,7 @@ interface Loaded {
     };
   };
   desktop: Record<string, unknown> & {
-    imageUrl(id: number, v: string): string;
+    imageUrl(id: number, hash: string, v: string): string;
     dialogs: { openProject(): Promise<unknown>; chooseFolder(o?: unknown): Promise<unknown> };
     revealInFolder(p: string): Promise<void>;
     onMenuCommand(l: (c: unknown) => void): () => void;
@@ -180,10 +180,13 @@ test('the desktop surface: dialogs, reveal and image URLs', async () => {
     invoked.map((i) => i.channel),
     [DESKTOP_CHANNELS.openProject, DESKTOP_CHANNELS.chooseFolder, DESKTOP_CHANNELS.reveal],
   );
-  assert.equal(desktop.imageUrl(42, 'thumb'), 'incept-img://42/thumb');
-  assert.throws(() => desktop.imageUrl(0, 'thumb'));
-  assert.throws(() => desktop.imageUrl(1.5, 'full'));
-  assert.throws(() => desktop.imageUrl(1, '../x'));
+  const hash = 'ab'.repeat(32);
+  assert.equal(desktop.imageUrl(42, hash, 'thumb'), `incept-img://42/${hash}/thumb`);
+  assert.throws(() => desktop.imageUrl(0, hash, 'thumb'));
+  assert.throws(() => desktop.imageUrl(1.5, hash, 'full'));
+  assert.throws(() => desktop.imageUrl(1, hash, '../x'));
+  assert.throws(() => desktop.imageUrl(1, '../x', 'thumb'));
+  assert.throws(() => desktop.imageUrl(1, hash.toUpperCase(), 'thumb'));
 });
 
 test('menu Undo: text undo in a field, else the label history, unless the page takes over', async () => {
