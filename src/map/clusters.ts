@@ -33,12 +33,19 @@ function squaredDistance(a: readonly number[], b: readonly number[]): number {
   return s;
 }
 
-/** Mean silhouette of a clustering over an evenly spread sample of its rows. */
+/** Mean silhouette of a clustering over a random sample of its rows. */
 export function silhouette(points: number[][], assignments: ArrayLike<number>, k: number): number {
   const n = points.length;
   const size = Math.min(n, SILHOUETTE_SAMPLE);
-  const sample: number[] = [];
-  for (let i = 0; i < size; i++) sample.push(Math.floor((i * n) / size));
+  // A seeded random sample: evenly spaced rows alias with any period in the row order (rows
+  // that cycle through the groups would leave some groups out of the sample entirely).
+  const order = Array.from({ length: n }, (_, i) => i);
+  const random = seededRandom(99);
+  for (let i = 0; i < size; i++) {
+    const j = i + Math.floor(random() * (n - i));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const sample = order.slice(0, size);
   let total = 0;
   for (const i of sample) {
     const sums = new Float64Array(k);
@@ -60,9 +67,18 @@ export function silhouette(points: number[][], assignments: ArrayLike<number>, k
   return total / sample.length;
 }
 
+/** Restarts from different seeds: one k-means++ start can merge two groups and split a third. */
+const RESTARTS = 3;
+
 function runKmeans(points: number[][], k: number): { clusters: number[]; centroids: number[][] } {
-  const res = kmeans(points, k, { seed: 42, initialization: 'kmeans++', maxIterations: 100 });
-  return { clusters: res.clusters, centroids: res.centroids };
+  let best: { clusters: number[]; centroids: number[][]; inertia: number } | null = null;
+  for (let seed = 42; seed < 42 + RESTARTS; seed++) {
+    const res = kmeans(points, k, { seed, initialization: 'kmeans++', maxIterations: 100 });
+    let inertia = 0;
+    res.clusters.forEach((c, r) => (inertia += squaredDistance(points[r]!, res.centroids[c]!)));
+    if (!best || inertia < best.inertia) best = { clusters: res.clusters, centroids: res.centroids, inertia };
+  }
+  return best!;
 }
 
 /**
