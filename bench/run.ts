@@ -27,6 +27,8 @@ const benches: Record<string, () => Promise<unknown>> = {
   ui: async () => (await import('./ui.ts')).benchUi(images !== undefined ? { images } : {}),
   // The browser-mode server under load: throughput, latency at 1 250 calls, WebSocket fan-out cost.
   server: async () => (await import('./server.ts')).benchServer(images !== undefined ? { images } : {}),
+  // The dataset map: PCA of 100 000 × 1024, UMAP of 10 000 (or --images N), lasso to labeled.
+  map: async () => (await import('./map.ts')).benchMap(images !== undefined ? { images } : {}),
 };
 
 const names = positionals.length === 0 || positionals.includes('all') ? Object.keys(benches) : positionals;

@@ -246,7 +246,7 @@ export interface DatasetExportResult {
 }
 
 export type JobKind =
-  'import' | 'rescan' | 'dataset-export' | 'features' | 'train' | 'export' | 'model-download';
+  'import' | 'rescan' | 'dataset-export' | 'features' | 'train' | 'export' | 'model-download' | 'map-layout';
 export type JobStatus = 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export interface JobProgress {
@@ -274,6 +274,52 @@ export interface JobInfo {
   progress: JobProgress;
   error: ApiErrorShape | null;
   result: unknown;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The map of the dataset and cluster-first labeling
+
+/**
+ * One page of map points. Each array field is base64 of a little-endian typed array with one
+ * entry per point (xy: two): ids Int32, xy Float32 in [-1, 1], label and predicted Int32 class
+ * ids (0 = none), confidence Float32 (NaN = no prediction), split Uint8 (0 train, 1 validation,
+ * 2 test), mislabeled Uint8 (1 = likely mislabeled).
+ */
+export interface MapPoints {
+  method: 'pca' | 'umap';
+  /** Points in the whole map (ok images with features); `count` of them are on this page. */
+  total: number;
+  offset: number;
+  count: number;
+  /** Ok images left off the map because their features are not computed yet. */
+  withoutFeatures: number;
+  /** The UMAP layout: current for this feature set, out of date, or never computed. */
+  umap: 'current' | 'stale' | 'none';
+  ids: string;
+  xy: string;
+  label: string;
+  predicted: string;
+  confidence: string;
+  split: string;
+  mislabeled: string;
+}
+
+export interface MapLayoutResult {
+  method: 'pca' | 'umap';
+  points: number;
+  /** True when the cached layout was still current and nothing was computed. */
+  cached: boolean;
+  seconds: number;
+}
+
+export interface ClusterProposal {
+  k: number;
+  /** True when Incept picked k (best silhouette of 2…12). */
+  automatic: boolean;
+  silhouette: number | null;
+  withoutFeatures: number;
+  /** Largest group first; members from most to least typical. */
+  clusters: { index: number; size: number; imageIds: number[]; typical: number[]; atypical: number[] }[];
 }
 
 export interface JobStarted {
@@ -879,6 +925,35 @@ export const methods = {
       ),
     returns<{ accepted: number }>(),
     'Label unlabeled images with their suggestion (source: accepted-suggestion), as one undoable step.',
+  ),
+  'map.layout': method(
+    z.object({ method: z.enum(['umap', 'pca']).default('umap'), force: z.boolean().default(false) }).strict(),
+    returns<JobStarted>(),
+    'Compute the map layout of every image with features (a job; cached per model and feature set).',
+  ),
+  'map.points': method(
+    z
+      .object({
+        layout: z.enum(['auto', 'pca', 'umap']).default('auto'),
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(200_000).default(100_000),
+      })
+      .strict(),
+    returns<MapPoints>(),
+    'Map points, packed: auto = the UMAP layout when it is current, else PCA (computed on the spot).',
+  ),
+  'clusters.propose': method(
+    z
+      .object({
+        k: z.number().int().min(1).max(50).optional(),
+        scope: z.enum(['unlabeled', 'all']).default('unlabeled'),
+        imageIds: z.array(Id).min(1).max(200_000).optional(),
+        typical: z.number().int().min(0).max(50).default(8),
+        atypical: z.number().int().min(0).max(50).default(4),
+      })
+      .strict(),
+    returns<ClusterProposal>(),
+    'Group images by their features (k-means; k picked by silhouette when not given).',
   ),
   'export.start': method(
     z

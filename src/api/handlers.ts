@@ -12,6 +12,7 @@ import { fileHandlers } from './handlers/files.ts';
 import { imageEditHandlers } from './handlers/image-edits.ts';
 import { importHandlers } from './handlers/import.ts';
 import { jobHandlers } from './handlers/jobs.ts';
+import { mapHandlers } from './handlers/map.ts';
 import { modelHandlers } from './handlers/model.ts';
 import { projectHandlers } from './handlers/project.ts';
 import { trainHandlers } from './handlers/train.ts';
@@ -30,6 +31,7 @@ export function createHandlers(core: Core): Handlers {
     ...trainHandlers(core),
     ...fileHandlers(core),
     ...imageEditHandlers(core),
+    ...mapHandlers(core),
   };
 }
 

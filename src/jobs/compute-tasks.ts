@@ -303,6 +303,8 @@ export const computeTasks: Record<ComputeTaskName, Task> = {
   // The exporter pulls in tfjs-converter and the writers: loaded when first used.
   export: (async (input: never, hooks: TaskHooks) =>
     (await import('./export-task.ts')).runExportTask(input, hooks)) as Task,
+  'map-layout': (async (input: never, hooks: TaskHooks) =>
+    (await import('../map/layout-task.ts')).runLayoutTask(input, hooks)) as Task,
 };
 
 export function assertTask(name: string): asserts name is ComputeTaskName {

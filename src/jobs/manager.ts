@@ -42,6 +42,7 @@ const DEFAULT_UNITS: Record<JobKind, string | null> = {
   train: null,
   export: 'steps',
   'model-download': 'bytes',
+  'map-layout': 'epochs',
 };
 const KEEP_FINISHED = 50;
 

@@ -9,6 +9,7 @@ export const JOB_TITLES: Record<JobKind, string> = {
   train: 'Training',
   export: 'Model export',
   'model-download': 'Model download',
+  'map-layout': 'Map layout',
 };
 
 /**

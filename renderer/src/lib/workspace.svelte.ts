@@ -11,8 +11,9 @@ import { SuggestionsState } from './suggestions.svelte.ts';
 import { TrainingState } from './training.svelte.ts';
 import { Uploads } from './uploads.svelte.ts';
 import { DuplicatesState } from './duplicates.svelte.ts';
+import { MapState } from './map.svelte.ts';
 
-export type View = 'dataset' | 'train' | 'suggestions' | 'try';
+export type View = 'dataset' | 'map' | 'train' | 'suggestions' | 'try';
 export type Dialog = 'import' | 'export' | null;
 
 /**
@@ -31,6 +32,7 @@ export class Workspace {
   readonly exporter: ExportJob;
   readonly uploads: Uploads;
   readonly duplicates: DuplicatesState;
+  readonly map: MapState;
   #view = $state<View>('dataset');
   #dialog = $state<Dialog>(null);
   /** A folder chosen before the dialog opened (Electron's File menu). */
@@ -53,11 +55,13 @@ export class Workspace {
     this.exporter = new ExportJob(api, jobs);
     this.uploads = new Uploads(api, notices);
     this.duplicates = new DuplicatesState(api, notices);
+    this.map = new MapState(api, jobs, notices);
 
     this.#off.push(
       api.on('dataset.changed', (e) => {
         if (this.#leaving) return;
         this.dataset.onChanged(e);
+        if (this.#view === 'map') void this.map.refreshLabels();
         if (e.reason !== 'labels') void this.classes.load();
         else this.#refreshClassCounts();
         this.#refreshRunsSoon();
@@ -91,6 +95,7 @@ export class Workspace {
   set view(v: View) {
     this.#view = v;
     if (v === 'suggestions' && !this.suggestions.loading) void this.suggestions.load();
+    if (v === 'map' && !this.map.loading) void this.map.load();
   }
   get dialog(): Dialog {
     return this.#dialog;

@@ -12,6 +12,7 @@ const JOB_NAMES: Record<JobKind, string> = {
   train: 'training',
   export: 'a model export',
   'model-download': 'the model download',
+  'map-layout': 'the map layout',
 };
 
 function describeJob(j: JobInfo): string {

@@ -14,6 +14,7 @@ import {
   runsCommand,
   trainCommand,
 } from './model.ts';
+import { clustersCommand, mapCommand } from './map.ts';
 import { infoCommand, initCommand, recentCommand } from './project.ts';
 import { serveCommand } from './serve.ts';
 
@@ -33,5 +34,7 @@ export const commands: CliCommand[] = [
   runsCommand,
   predictCommand,
   exportCommand,
+  mapCommand,
+  clustersCommand,
   serveCommand,
 ];

@@ -1,0 +1,94 @@
+/**
+ * Webcam capture into a class, with Chromium's synthetic camera: hold the record button, and
+ * the frames become labeled images of the project with their features computed.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
+import { startServeProcess } from '../helpers/serve.ts';
+import { tempDir } from '../helpers/tmp.ts';
+import { writeGoogLeNet } from '../fixtures/googlenet.ts';
+
+function frames(projectPath: string): { labeled: number; withFeatures: number; inUploads: number } {
+  const db = new BetterSqlite3(projectPath, { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare(
+        `SELECT count(*) AS labeled,
+                sum(EXISTS (SELECT 1 FROM features f WHERE f.hash = i.hash AND f.variant = 0)) AS withFeatures,
+                sum(i.path LIKE ? || '%') AS inUploads
+         FROM images i JOIN labels l ON l.image_id = i.id JOIN classes c ON c.id = l.class_id
+         WHERE c.name = 'waving' AND i.name LIKE '%webcam-waving-%'`,
+      )
+      .get(`${projectPath}-uploads`) as { labeled: number; withFeatures: number; inUploads: number };
+  } finally {
+    db.close();
+  }
+}
+
+test('webcam: hold to record 10 frames into a class; they are labeled and featurized', async (t) => {
+  const missing = chromiumMissingReason();
+  if (missing) return t.skip(missing);
+  const dir = tempDir(t);
+  const modelPath = join(dir, 'googlenet.onnx');
+  await writeGoogLeNet(modelPath, { seed: 8 });
+  const projectPath = join(dir, 'webcam.incept');
+  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
+  t.after(() => server.stop());
+  const { browser, close } = await launchChromium(['--enable-unsafe-swiftshader', '--use-angle=swiftshader']);
+  t.after(close);
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.grantPermissions(['camera'], { origin: new URL(server.openUrl).origin });
+  const page = await context.newPage();
+  const { problems } = watchPage(page);
+  await page.goto(server.openUrl);
+  await page.getByLabel('Project file').fill(projectPath);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.getByTestId('project-screen').waitFor();
+  await page.getByLabel('New class name').fill('waving');
+  await page.getByLabel('New class name').press('Enter');
+  await page.getByTestId('class-list').getByText('waving').first().waitFor();
+
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const modelPanel = page.getByTestId('model-panel');
+  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
+  await modelPanel.getByRole('button', { name: 'Import model' }).click();
+  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+
+  await page.getByRole('button', { name: 'Map', exact: true }).click();
+  await page.getByTestId('map-capture-toggle').click();
+  await page.getByTestId('capture-open').click();
+  const hold = page.getByTestId('capture-hold');
+  await hold.waitFor();
+  await page.getByTestId('capture-fps').fill('10');
+  // Hold the button until ten frames are saved.
+  const b = await hold.boundingBox();
+  assert.ok(b);
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+  await page.mouse.down();
+  await page
+    .getByTestId('capture-count')
+    .getByText(/^(1\d|[2-9]\d) frames saved|^10 frames saved/)
+    .waitFor({ timeout: 30_000 });
+  await page.mouse.up();
+  await screenshot(page, 'webcam-capture');
+  await page.getByTestId('capture-note').waitFor({ timeout: 30_000 });
+
+  let counts = frames(projectPath);
+  for (let i = 0; i < 300 && (counts.withFeatures ?? 0) < counts.labeled; i++) {
+    await page.waitForTimeout(200);
+    counts = frames(projectPath);
+  }
+  assert.ok(counts.labeled >= 10, `${counts.labeled} frames labeled "waving"`);
+  assert.equal(counts.inUploads, counts.labeled, 'every frame is a file beside the project');
+  assert.equal(counts.withFeatures, counts.labeled, 'every frame has its features');
+
+  // They show in the grid (the project holds nothing else).
+  await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+  await page.getByTestId('grid-total').getByText(`${counts.labeled} images`).waitFor();
+  assert.deepEqual(problems, []);
+  await close();
+  await server.stop();
+});
