@@ -503,6 +503,12 @@ export class DatasetState {
     }, 500);
   }
 
+  /** Drops a reload still waiting on its timer: the project is closing, so there is none to load. */
+  cancelPendingRefresh(): void {
+    if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = null;
+  }
+
   /** Fetches the current labels of loaded rows by id (membership of the view stays as it is). */
   async #refreshLabels(changed: number[] | null): Promise<void> {
     const loaded: number[] = [];

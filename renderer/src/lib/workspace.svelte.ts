@@ -130,14 +130,24 @@ export class Workspace {
    */
   leave(): void {
     this.#leaving = true;
+    this.#cancelTimers();
   }
   stay(): void {
     this.#leaving = false;
+    // What the cancelled timers would have reloaded.
+    void this.dataset.refreshCounts();
+    void this.dataset.refresh();
   }
 
   dispose(): void {
     for (const off of this.#off) off();
+    this.#cancelTimers();
+  }
+
+  #cancelTimers(): void {
+    this.dataset.cancelPendingRefresh();
     if (this.#runsTimer) clearTimeout(this.#runsTimer);
+    this.#runsTimer = null;
   }
 
   async #afterTraining(): Promise<void> {
