@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { ApiErrorShape } from './errors.ts';
 import type { TrainSettings as HeadSettings } from '../train/settings.ts';
 import type { Preprocessing } from '../model/pixel-presets.ts';
+import type { EngineName } from '../model/engines/types.ts';
 
 /** Phantom marker carrying a result type; never read at run time. */
 function returns<T>(): T {
@@ -47,15 +48,8 @@ const Path = z.string().trim().min(1, 'a path is required').max(4096);
 // ---------------------------------------------------------------------------------------------
 // Shared result shapes
 
-export type EngineName =
-  | 'onnxruntime-webgpu'
-  | 'onnxruntime-dml'
-  | 'onnxruntime-coreml'
-  | 'onnxruntime-cuda'
-  | 'tfjs-node-gpu'
-  | 'tfjs-node'
-  | 'onnxruntime'
-  | 'wasm';
+/** Declared once, beside the engines (ENGINE_NAMES there lists them for schemas). */
+export type { EngineName };
 
 export interface EngineStatus {
   name: EngineName;
