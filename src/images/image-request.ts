@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { ImageStatus } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import type { ImageStatus } from '../domain/dataset.ts';
+import { ApiError } from '../domain/errors.ts';
 import { stmt } from '../store/statements.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { browserContentType } from './formats.ts';

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ClassName, type ImportCounters, type ImportResult } from '../api/contract.ts';
+import { ClassName } from '../domain/class-name.ts';
+import type { ImportCounters, ImportResult } from '../domain/dataset.ts';
 import type { JobContext } from '../jobs/manager.ts';
 import { findOrCreateClass } from '../store/classes.ts';
 import {

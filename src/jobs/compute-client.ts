@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ApiError, type ApiErrorCode } from '../api/errors.ts';
+import { ApiError, type ApiErrorCode } from '../domain/errors.ts';
 import type { ComputeTaskName, FromWorker, ToWorker } from './compute-protocol.ts';
 
 /**

@@ -3,8 +3,8 @@
  * connection to the project database), so only small messages cross threads.
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { ImagePrediction } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { ImagePrediction } from '../domain/model.ts';
 import { decodeAugmentedRgb224 } from '../model/augment.ts';
 import {
   createEngine,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { JobInfo, JobKind, JobProgress } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
-import type { EventBus } from '../api/events.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { EventBus } from '../domain/events.ts';
+import type { JobInfo, JobKind, JobProgress } from '../domain/jobs.ts';
 import { RateMeter } from './rate.ts';
 
 export interface JobContext {

@@ -1,5 +1,5 @@
-import type { ClusterProposal } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { ClusterProposal } from '../domain/map.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { proposeClusters } from './clusters.ts';
 import { loadFeatureMatrix } from './feature-set.ts';

@@ -3,7 +3,7 @@
  * the API thread. The task reads the features through its own connection and writes the
  * layout to the cache file the API thread reads.
  */
-import type { MapLayoutResult } from '../api/contract.ts';
+import type { MapLayoutResult } from '../domain/map.ts';
 import { ProjectStore } from '../store/project.ts';
 import { featureSet, loadFeatureMatrix } from './feature-set.ts';
 import { readLayout, writeLayout, type LayoutMethod } from './layout-cache.ts';

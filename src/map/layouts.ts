@@ -1,5 +1,5 @@
 import { UMAP } from 'umap-js';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 import { pcaProject, seededRandom, type Matrix } from './pca.ts';
 
 /** Fits coordinates into [-1, 1] (the scatter plot's space) keeping the aspect ratio. */

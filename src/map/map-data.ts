@@ -4,7 +4,7 @@
  * mislabeled" flag, packed into typed arrays (base64) rather than one object per point.
  */
 import type { Database } from 'better-sqlite3';
-import type { MapPoints } from '../api/contract.ts';
+import type { MapPoints } from '../domain/map.ts';
 import { MISLABELED_THRESHOLD } from '../store/images.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { featureSet, loadFeatureMatrix, type FeatureSet } from './feature-set.ts';

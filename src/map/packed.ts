@@ -2,7 +2,7 @@
  * Unpacks a `map.points` page. Uses only atob and typed arrays, so the renderer and the CLI
  * share it (no Node imports here).
  */
-import type { MapPoints } from '../api/contract.ts';
+import type { MapPoints } from '../domain/map.ts';
 
 export interface DecodedPoints {
   ids: Int32Array;

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { JobInfo } from '../api/contract.ts';
+import type { JobInfo } from '../domain/jobs.ts';
 import type { Core } from '../core.ts';
 import { useModel } from '../store/models.ts';
 import type { ProjectStore } from '../store/project.ts';

@@ -6,17 +6,9 @@
  */
 import { ModelError } from './errors.ts';
 import type { OnnxModel } from './onnx/read.ts';
+import type { PresetName, Preprocessing } from '../domain/preprocessing.ts';
 
-export type PresetName = 'caffe' | 'torchvision' | 'tf' | 'custom';
-
-export interface Preprocessing {
-  preset: PresetName;
-  channelOrder: 'RGB' | 'BGR';
-  scale: number;
-  /** In `channelOrder`, after scaling. */
-  mean: [number, number, number];
-  std: [number, number, number];
-}
+export type { PresetName, Preprocessing };
 
 export const PRESETS: Readonly<Record<Exclude<PresetName, 'custom'>, Preprocessing>> = Object.freeze({
   /** BVLC / ONNX Model Zoo GoogLeNet (Caffe): BGR, 0..255, minus the ImageNet means. */

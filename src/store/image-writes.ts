@@ -1,7 +1,7 @@
 /** What an import or rescan writes: image rows, folder labels, import roots, missing marks. */
 import { sep } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ImageStatus, ImportRoot } from '../api/contract.ts';
+import type { ImageStatus, ImportRoot } from '../domain/dataset.ts';
 import { nowIso, stmt } from './statements.ts';
 
 export interface KnownImage {

@@ -7,8 +7,8 @@
  * Labels from a folder import are not history steps: importing is not an edit to take back.
  */
 import type { Database } from 'better-sqlite3';
-import type { HistoryState, LabelChange, LabelSource } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import type { HistoryState, LabelChange, LabelSource } from '../domain/dataset.ts';
+import { ApiError } from '../domain/errors.ts';
 import { classRow, removeEmptyClass, requireClassRow, restoreClass, type ClassRow } from './classes.ts';
 import { nowIso, stmt } from './statements.ts';
 

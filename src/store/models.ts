@@ -1,7 +1,7 @@
 import { floatBlob, readFloats } from './runs.ts';
-import type { ModelDescription } from '../api/contract.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { CropMode, ModelDescription } from '../domain/model.ts';
 import type { ProjectStore } from './project.ts';
-import { ApiError } from '../api/errors.ts';
 import {
   PRESETS,
   PRESET_NAMES,
@@ -140,7 +140,7 @@ export function featureCounts(
 
 export { floatBlob as vectorBlob, readFloats as readVector };
 
-/** How images become 224×224: 'center' (shorter side to 224, centre crop) or 'squash'. */
-export function cropMode(project: ProjectStore): 'center' | 'squash' {
+/** How this project's images become 224×224 (see CropMode). */
+export function cropMode(project: ProjectStore): CropMode {
   return project.setting('crop_mode') === 'squash' ? 'squash' : 'center';
 }

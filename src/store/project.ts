@@ -2,8 +2,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { randomInt } from 'node:crypto';
 import { basename, dirname, extname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import type { ProjectInfo } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { ProjectInfo } from '../domain/project.ts';
 import { latestVersion, migrate, schemaVersion } from './migrate.ts';
 import {
   explainSqliteError,

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { ApiError } from '../domain/errors.ts';
+import { remedyDetails } from '../domain/remedies.ts';
+import type { Split } from '../domain/splits.ts';
 import type {
   EpochStats,
   PredictionPage,
   RunComparison,
   RunDetail,
   RunSummary,
-  Split,
   SplitMetrics,
   TrainSettings,
-} from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
-import { remedyDetails } from '../api/remedies.ts';
+} from '../domain/training.ts';
 import { MISLABELED_THRESHOLD } from './images.ts';
 import type { ProjectStore } from './project.ts';
 

@@ -2,39 +2,11 @@
  * Training settings: defaults and a plain validator (no zod, so that the pure training code has
  * no schema dependency). Errors are `ApiError('invalid_args')` because settings arrive from users.
  */
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 
-export type OptimizerName = 'adam' | 'sgd';
-export type ClassWeighting = 'balanced' | 'none' | 'auto';
+import type { ClassWeighting, HeadSettings as TrainSettings, OptimizerName } from '../domain/training.ts';
 
-export interface TrainSettings {
-  /** Upper bound on passes over the training set. */
-  epochs: number;
-  /** Stop when the monitored loss has not improved for `patience` epochs (see head.ts). */
-  earlyStopping: boolean;
-  patience: number;
-  /** Adam default 1e-3, SGD default 1e-2. */
-  learningRate: number;
-  batchSize: number;
-  /** Coefficient of `l2 * sum(W^2)` added to the loss (the kernel only; the bias is not decayed). */
-  l2: number;
-  optimizer: OptimizerName;
-  /** SGD only. */
-  momentum: number;
-  /** 'auto' means 'balanced' when the largest class outweighs the smallest by more than 1.5×. */
-  classWeighting: ClassWeighting;
-  /**
-   * Train on z-scored features and fold the transform back into W and b at the end (the optimum
-   * is unchanged: the L2 term stays in raw-feature units). On by default: Adam moves each weight
-   * by about the learning rate whatever its gradient, so a step changes the logits by roughly
-   * lr · Σ|x|, which on raw features depends on the model (pool5 values of a few units in the
-   * zoo's GoogLeNet, tens in others) — seen here as a loss that oscillated and early stopping
-   * that gave up at chance. z-scoring makes one learning rate fit every model. (It generalised
-   * slightly worse on synthetic unit-scale data, where the scale problem does not arise.)
-   */
-  standardize: boolean;
-  seed: number;
-}
+export type { ClassWeighting, OptimizerName, TrainSettings };
 
 export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerName, number>> = { adam: 1e-3, sgd: 1e-2 };
 
