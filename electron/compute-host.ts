@@ -14,7 +14,7 @@ import { parentPort as workerParentPort, isMainThread } from 'node:worker_thread
 import { createCoreDispatch } from '../src/api/handlers.ts';
 import { ApiError } from '../src/api/errors.ts';
 import { Core } from '../src/core.ts';
-import { resolveImageRequest } from '../src/images/image-request.ts';
+import { resolveImageRequest } from '../src/services/image-request.ts';
 import { COMPUTE_WORKER_ENV } from '../src/jobs/compute-client.ts';
 import {
   COMPUTE_HOST_ENV,

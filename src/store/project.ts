@@ -40,6 +40,19 @@ export class ProjectStore {
     if (this.readOnly !== null) throw readOnlyError(this.path, this.readOnly);
   }
 
+  /**
+   * Runs `work` as one write transaction, taking the write lock up front (BEGIN IMMEDIATE) so
+   * that two writers wait for each other instead of one failing half-way with SQLITE_BUSY.
+   */
+  writeTransaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Runs `work` as one transaction (deferred: it takes the write lock at its first write). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
   get cacheDir(): string {
     return `${this.path}-cache`;
   }
