@@ -37,3 +37,21 @@ export interface JobInfo {
 export interface JobStarted {
   jobId: string;
 }
+
+/** What a job's work sees: its cancel signal and a way to report progress. */
+export interface JobContext {
+  signal: AbortSignal;
+  /** Report progress; throttled before it reaches the event bus. */
+  progress(update: {
+    done: number;
+    total?: number | null;
+    phase?: string;
+    /** What done/total count; a new phase without one counts its kind's usual unit. */
+    unit?: string | null;
+    /** False where the units cost very different times (export steps): no ETA is better than a wrong one. */
+    eta?: boolean;
+    counters?: Record<string, number>;
+  }): void;
+  /** Throws an ApiError('cancelled') when the job was cancelled. Call between units of work. */
+  throwIfCancelled(): void;
+}

@@ -8,6 +8,9 @@ import type { JobInfo, JobKind } from '../domain/jobs.ts';
 import type { ProjectInfo } from '../domain/project.ts';
 import { ProjectStore } from '../store/project.ts';
 
+/** Turns a low-level SQLite failure into an error that names the project file and what to do. */
+export { explainSqliteError } from '../store/project-open.ts';
+
 const JOB_NAMES: Record<JobKind, string> = {
   import: 'an import',
   rescan: 'a rescan',

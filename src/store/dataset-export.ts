@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { DatasetExportResult } from '../domain/dataset.ts';
 import { ApiError } from '../domain/errors.ts';
-import type { JobContext } from '../jobs/manager.ts';
+import type { JobContext } from '../domain/jobs.ts';
 import { stmt } from './statements.ts';
 
 export type LinkMode = 'copy' | 'hardlink' | 'symlink';

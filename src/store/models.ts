@@ -9,7 +9,7 @@ import {
   samePreprocessing,
   type PresetName,
   type Preprocessing,
-} from '../model/pixel-presets.ts';
+} from '../domain/preprocessing.ts';
 
 export interface ModelRow {
   id: number;
