@@ -14,6 +14,7 @@ import { SPLITS } from '../domain/splits.ts';
 import { ClassName } from '../domain/class-name.ts';
 import { ImageFilter, ImageQueryArgs } from '../domain/image-query.ts';
 import { ENGINE_NAMES } from '../domain/engines.ts';
+import { CHANNEL_ORDERS, NAMED_PRESETS } from '../domain/preprocessing.ts';
 import type {
   ClassInfo,
   ImageStatus,
@@ -67,10 +68,10 @@ const Empty = z.object({}).strict();
 const Id = z.number().int().positive();
 /** A preprocessing preset by name, or a custom one's parts (value = (pixel·scale − mean) / std). */
 const PreprocessingChoice = z.union([
-  z.enum(['caffe', 'torchvision', 'tf']),
+  z.enum(NAMED_PRESETS),
   z
     .object({
-      channelOrder: z.enum(['RGB', 'BGR']),
+      channelOrder: z.enum(CHANNEL_ORDERS),
       scale: z.number().positive(),
       mean: z.array(z.number()).length(3),
       std: z.array(z.number().positive()).length(3),

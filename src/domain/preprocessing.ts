@@ -3,12 +3,16 @@
  * detects them in a file and checks custom ones).
  */
 
-export const PRESET_NAMES = ['caffe', 'torchvision', 'tf', 'custom'] as const;
+/** Presets chosen by name; 'custom' is any other set of parts. */
+export const NAMED_PRESETS = ['caffe', 'torchvision', 'tf'] as const;
+export const PRESET_NAMES = [...NAMED_PRESETS, 'custom'] as const;
+export const CHANNEL_ORDERS = ['RGB', 'BGR'] as const;
+export type ChannelOrder = (typeof CHANNEL_ORDERS)[number];
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 export interface Preprocessing {
   preset: PresetName;
-  channelOrder: 'RGB' | 'BGR';
+  channelOrder: ChannelOrder;
   scale: number;
   /** In `channelOrder`, after scaling. */
   mean: [number, number, number];

@@ -11,6 +11,7 @@ import {
   PRESET_NAMES,
   describePreprocessing,
   samePreprocessing,
+  type ChannelOrder,
   type PresetName,
   type Preprocessing,
 } from '../domain/preprocessing.ts';
@@ -26,7 +27,7 @@ export {
 
 /** A custom preset from its parts, checked. */
 export function customPreprocessing(parts: {
-  channelOrder: 'RGB' | 'BGR';
+  channelOrder: ChannelOrder;
   scale: number;
   mean: number[];
   std: number[];
@@ -58,7 +59,7 @@ export function customPreprocessing(parts: {
 /** What a person picks: a preset by name, or the parts of a custom one. */
 export type PreprocessingChoice =
   | Exclude<PresetName, 'custom'>
-  | { channelOrder: 'RGB' | 'BGR'; scale: number; mean: number[]; std: number[] };
+  | { channelOrder: ChannelOrder; scale: number; mean: number[]; std: number[] };
 
 export function fromChoice(choice: PreprocessingChoice): Preprocessing {
   return typeof choice === 'string' ? PRESETS[choice] : customPreprocessing(choice);
