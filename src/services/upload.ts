@@ -20,6 +20,13 @@ import { splitFor } from '../store/splits.ts';
 import type { ImageRow } from '../domain/dataset.ts';
 import { ApiError } from '../domain/errors.ts';
 
+/** One uploaded image: its file name, its bytes in base64, and the class to label it with (or null). */
+export interface Upload {
+  name: string;
+  base64: string;
+  classId: number | null;
+}
+
 /**
  * Uploads (the browser has no path to give) are written to `<project>-uploads/` beside the
  * project file, with the same checks, hash and split as an imported file.
@@ -28,12 +35,6 @@ import { ApiError } from '../domain/errors.ts';
  * exists) before its file is written, and the row and its label go in one transaction. Calls
  * run one after another, so concurrent uploads all land instead of refusing each other.
  */
-export interface Upload {
-  name: string;
-  base64: string;
-  classId: number | null;
-}
-
 export function createUploader(core: Core): (upload: Upload) => Promise<ImageRow> {
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
