@@ -188,12 +188,18 @@ export interface ImageFileInfo {
 }
 
 export function imageFileInfo(db: Database, id: number): ImageFileInfo | undefined {
-  return stmt<[number], ImageFileInfo>(db, 'SELECT path, hash, format, status, error FROM images WHERE id = ?').get(
-    id,
-  );
+  return stmt<[number], ImageFileInfo>(
+    db,
+    'SELECT path, hash, format, status, error FROM images WHERE id = ?',
+  ).get(id);
 }
 
 /** Records that an image's file turned out to be gone or undecodable when it was opened. */
-export function markImageUnavailable(db: Database, id: number, status: 'missing' | 'unreadable', error: string): void {
+export function markImageUnavailable(
+  db: Database,
+  id: number,
+  status: 'missing' | 'unreadable',
+  error: string,
+): void {
   stmt(db, 'UPDATE images SET status = ?, error = ? WHERE id = ?').run(status, error, id);
 }
