@@ -15,7 +15,7 @@ import type { Core } from '../core.ts';
 import { ClassName } from '../domain/class-name.ts';
 import { ApiError } from '../domain/errors.ts';
 import type { ImportCounters, ImportResult, ImportRoot } from '../domain/dataset.ts';
-import type { JobContext } from '../jobs/manager.ts';
+import type { JobContext } from '../domain/jobs.ts';
 import { findOrCreateClass } from '../store/classes.ts';
 import {
   findImageByHash,
