@@ -17,7 +17,7 @@
 import { trainHead, type TrainData, type TrainHooks } from './head.ts';
 import { predictHead } from './predict.ts';
 import { permutation, substream } from './random.ts';
-import { resolveTrainSettings, type TrainSettings } from './settings.ts';
+import { resolveTrainSettings, TRAIN_SETTING_FIELDS, type TrainSettings } from './settings.ts';
 import { throwIfAborted } from './abort.ts';
 
 export const MIN_CLASS_ROWS = 2;
@@ -86,7 +86,9 @@ export async function outOfFoldPredictions(data: LabeledRows, options: OofOption
     if (testRows.length === 0) continue;
     const train = takeRows(data, trainRows);
     const foldData: TrainData = { featureDim: d, numClasses: C, train };
-    const head = await trainHead(foldData, { ...base, epochs, seed: base.seed + f }, hooks);
+    // Each fold its own seed, kept within the settings' range (the largest seed wraps to 0).
+    const seed = (base.seed + f) % (TRAIN_SETTING_FIELDS.seed.max + 1);
+    const head = await trainHead(foldData, { ...base, epochs, seed }, hooks);
     const held = takeRows(data, testRows);
     const pred = await predictHead(head, held.x, testRows.length, { signal: options.signal });
     const classRows = new Int32Array(C);
