@@ -1,5 +1,4 @@
-import type { DatasetCounts, Events, HistoryState, ImageRow } from '../../../src/api/contract.ts';
-import type { Api } from './api.ts';
+import type { Api, DatasetCounts, Events, HistoryState, ImageRow } from '../../../src/api/contract.ts';
 import type { Notices } from './notices.svelte.ts';
 import type { GridFilter } from './filters.ts';
 import type { GridCommand } from './grid/keyboard.ts';

@@ -1,5 +1,4 @@
-import type { DatasetCounts } from '../../../../src/api/contract.ts';
-import type { Api } from '../api.ts';
+import type { Api, DatasetCounts } from '../../../../src/api/contract.ts';
 
 /** Counts by status, label, class and split: the sidebar and status bar read them. */
 export class CountsState {

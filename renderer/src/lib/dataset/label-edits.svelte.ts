@@ -1,5 +1,4 @@
-import type { HistoryState } from '../../../../src/api/contract.ts';
-import type { Api } from '../api.ts';
+import type { Api, HistoryState } from '../../../../src/api/contract.ts';
 import type { Notices } from '../notices.svelte.ts';
 import type { PagedRows } from './paged-rows.svelte.ts';
 

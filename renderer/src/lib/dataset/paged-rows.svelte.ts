@@ -1,7 +1,6 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
    replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
-import type { ImageRow, LabelSource } from '../../../../src/api/contract.ts';
-import type { Api } from '../api.ts';
+import type { Api, ImageRow, LabelSource } from '../../../../src/api/contract.ts';
 import type { Notices } from '../notices.svelte.ts';
 import { dependsOnLabels, sameFilter, toImageFilter, type GridFilter } from '../filters.ts';
 import type { IndexSet } from '../grid/index-set.ts';

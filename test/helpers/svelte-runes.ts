@@ -1,0 +1,8 @@
+import { register } from 'node:module';
+
+/**
+ * Registers the hooks that compile `.svelte.ts` files on import. A test imports this first and
+ * then loads state classes with `await import(...)`: static imports are all loaded before any
+ * module runs, so they would reach Node before the hooks exist.
+ */
+register('./svelte-runes-hooks.mjs', import.meta.url);
