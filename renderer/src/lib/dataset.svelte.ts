@@ -17,8 +17,9 @@ export { PAGE_SIZE, type SortKey } from './dataset/paged-rows.svelte.ts';
 /**
  * The dataset view, composed of one state object per concern: the image list as pages
  * (`PagedRows`), the scroll box and its window (`GridViewport`), the selection, labeling with
- * undo (`LabelEdits`), counts, and the feed of change events (`ChangeFeed`). This class only wires them together and
- * maps the grid's and viewer's commands onto them; components talk to it.
+ * undo (`LabelEdits`), counts, and the feed of change events (`ChangeFeed`). This class wires
+ * them together, owns the viewer's open flag and maps the grid's and viewer's commands onto
+ * them; components talk to it alone.
  */
 export class DatasetState {
   readonly #rows: PagedRows;
