@@ -239,3 +239,24 @@ test('imports reload the view at most twice a second; cancelPendingRefresh drops
   await settle();
   assert.equal(api.callsOf('images.query').length, 1);
 });
+
+test('a label change that names no images refreshes the rows on screen and drops the rest', async () => {
+  const { api, dataset: d } = await open(1000);
+  d.setScrollTop(20_000); // rows 107–110 on screen: positions 400–447 with overscan
+  await settle();
+  d.setScrollTop(0);
+  await settle();
+  assert.equal(d.rowAt(420)?.id, 421, 'a page far from the window is still in memory');
+  api.calls.length = 0;
+  // A CSV import relabels images 1 and 421.
+  api.images = api.images.map((r) =>
+    r.id === 1 || r.id === 421 ? { ...r, classId: 9, labelSource: 'imported' } : r,
+  );
+  d.onChanged({ reason: 'csv' });
+  await settle();
+  assert.deepEqual(shownLabels(d, [0]), [[9, 'imported']]);
+  assert.equal(d.rowAt(420), undefined, 'pages outside the window are dropped, not checked');
+  const asked = api.callsOf('images.query').map((a) => a.filter?.ids?.length);
+  assert.deepEqual(asked, [200], 'only the window’s page was asked for');
+  assert.equal(api.callsOf('images.counts').length, 1);
+});
