@@ -34,8 +34,9 @@ export const ImageFilter = z
     /** Suggestions only: smallest margin first (default) or most probable first. */
     order: z.enum(['uncertain', 'confident']).optional(),
     /**
-     * Suggestions: the suggestion's probability is at least this. Mislabeled: the out-of-fold
-     * probability is at least this (and never below the 0.7 that makes an image "likely mislabeled").
+     * The probability each listed image shows is at least this: the suggestion's for
+     * suggestions, the out-of-fold prediction's for mislabeled (a higher bar than the rule's own
+     * only narrows the list). The same meaning as in predictions.query.
      */
     minProbability: z.number().min(0).max(1).optional(),
   })

@@ -3,40 +3,9 @@
  */
 import type { Split } from './splits.ts';
 
-export type OptimizerName = 'adam' | 'sgd';
-export type ClassWeighting = 'balanced' | 'none' | 'auto';
+import type { TrainSettings as HeadSettings } from './train-settings.ts';
 
-/** The final layer's settings (src/train/settings.ts holds the defaults and the validator). */
-export interface HeadSettings {
-  /** Upper bound on passes over the training set. */
-  epochs: number;
-  /** Stop when the monitored loss has not improved for `patience` epochs (see head.ts). */
-  earlyStopping: boolean;
-  patience: number;
-  /** Adam default 1e-3, SGD default 1e-2. */
-  learningRate: number;
-  batchSize: number;
-  /** Coefficient of `l2 * sum(W^2)` added to the loss (the kernel only; the bias is not decayed). */
-  l2: number;
-  optimizer: OptimizerName;
-  /** SGD only. */
-  momentum: number;
-  /** 'auto' means 'balanced' when the largest class outweighs the smallest by more than 1.5×. */
-  classWeighting: ClassWeighting;
-  /**
-   * Train on z-scored features and fold the transform back into W and b at the end (the optimum
-   * is unchanged: the L2 term stays in raw-feature units). On by default: Adam moves each weight
-   * by about the learning rate whatever its gradient, so a step changes the logits by roughly
-   * lr · Σ|x|, which on raw features depends on the model (pool5 values of a few units in the
-   * zoo's GoogLeNet, tens in others) — seen here as a loss that oscillated and early stopping
-   * that gave up at chance. z-scoring makes one learning rate fit every model. (It generalised
-   * slightly worse on synthetic unit-scale data, where the scale problem does not arise.)
-   */
-  standardize: boolean;
-  seed: number;
-}
-
-/** The head's settings (documented above), plus augmentation. */
+/** The head's settings (see train-settings.ts), plus augmentation. */
 export type TrainSettings = HeadSettings & {
   /** Add mirrored and cropped variants of the training images (computed once, cached). */
   augment: boolean;
