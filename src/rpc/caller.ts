@@ -25,10 +25,13 @@ interface Pending {
 export class RpcCaller {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
-  readonly #sendCancel: (id: number) => void;
+  readonly #sendCancel: ((id: number) => void) | null;
 
-  /** `sendCancel` posts `{ type: 'cancel', id }` (or whatever the transport's cancel is). */
-  constructor(sendCancel: (id: number) => void) {
+  /**
+   * `sendCancel` posts `{ type: 'cancel', id }` (or whatever the transport's cancel is); a
+   * channel without one takes no signals.
+   */
+  constructor(sendCancel: ((id: number) => void) | null = null) {
     this.#sendCancel = sendCancel;
   }
 
@@ -43,6 +46,7 @@ export class RpcCaller {
    */
   call<R, P = unknown>(send: (id: number) => void, opts: CallOptions<P> = {}): Promise<R> {
     const { signal } = opts;
+    if (signal && !this.#sendCancel) throw new TypeError('This channel cannot cancel a call.');
     if (signal?.aborted) return Promise.reject(errorFromWire({ code: 'cancelled', message: 'Cancelled.' }));
     const id = this.#nextId++;
     return new Promise<R>((resolve, reject) => {
@@ -51,7 +55,7 @@ export class RpcCaller {
         if (!entry || entry.cancelled) return;
         entry.cancelled = true;
         try {
-          this.#sendCancel(id);
+          this.#sendCancel?.(id);
         } catch {
           // The channel is gone; its owner fails the calls in flight when it notices.
         }

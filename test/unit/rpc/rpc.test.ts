@@ -123,8 +123,16 @@ test('cancelling stops the work on the other side and ends the call as cancelled
   });
   const controller = new AbortController();
   const progress: unknown[] = [];
-  const pending = call(null, { signal: controller.signal, onProgress: (p) => progress.push(p) });
-  await later(20);
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const pending = call(null, {
+    signal: controller.signal,
+    onProgress: (p) => {
+      progress.push(p);
+      started();
+    },
+  });
+  await running;
   assert.equal(responder.size, 1);
   controller.abort();
   await assert.rejects(pending, (err: ApiError) => {
