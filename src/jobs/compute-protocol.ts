@@ -2,7 +2,7 @@
  * Messages between the API thread and the compute worker (a worker thread that holds the
  * engine and does feature extraction, training and prediction, so the API never waits on them).
  */
-export type ComputeTaskName = 'features' | 'train' | 'predict' | 'export' | 'map-layout';
+export type ComputeTaskName = 'features' | 'train' | 'predict' | 'export' | 'map-layout' | 'clusters-propose';
 
 export interface TaskRequest {
   type: 'task';

@@ -304,7 +304,9 @@ export const computeTasks: Record<ComputeTaskName, Task> = {
   export: (async (input: never, hooks: TaskHooks) =>
     (await import('./export-task.ts')).runExportTask(input, hooks)) as Task,
   'map-layout': (async (input: never, hooks: TaskHooks) =>
-    (await import('../map/layout-task.ts')).runLayoutTask(input, hooks)) as Task,
+    (await import('../services/map.ts')).runLayoutTask(input, hooks)) as Task,
+  'clusters-propose': (async (input: never) =>
+    (await import('../services/map.ts')).runClustersTask(input)) as Task,
 };
 
 export function assertTask(name: string): asserts name is ComputeTaskName {

@@ -12,6 +12,8 @@ export interface DecodedPoints {
   confidence: Float32Array;
   split: Uint8Array;
   mislabeled: Uint8Array;
+  /** 32 bytes per point: the image's SHA-256 content hash (all zero when unknown). */
+  hashes: Uint8Array;
 }
 
 function bytes(b64: string): ArrayBuffer {
@@ -30,7 +32,19 @@ export function decodePoints(p: MapPoints): DecodedPoints {
     confidence: new Float32Array(bytes(p.confidence)),
     split: new Uint8Array(bytes(p.split)),
     mislabeled: new Uint8Array(bytes(p.mislabeled)),
+    hashes: new Uint8Array(bytes(p.hashes)),
   };
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Point `i`'s content hash as 64 hex digits, or null when the page had none for it. */
+export function pointHash(p: DecodedPoints, i: number): string | null {
+  const bytes = p.hashes.subarray(i * 32, i * 32 + 32);
+  if (bytes.length !== 32 || bytes.every((b) => b === 0)) return null;
+  let out = '';
+  for (const b of bytes) out += HEX[b];
+  return out;
 }
 
 /** Appends page `b` to `a` (pages come in id order). */
@@ -49,6 +63,7 @@ export function concatPoints(a: DecodedPoints, b: DecodedPoints): DecodedPoints 
     confidence: cat(a.confidence, b.confidence),
     split: cat(a.split, b.split),
     mislabeled: cat(a.mislabeled, b.mislabeled),
+    hashes: cat(a.hashes, b.hashes),
   };
 }
 
