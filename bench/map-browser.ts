@@ -146,11 +146,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-/** In the page: the plot has drawn all `n` points. */
-function allDrawn(n: number): boolean {
-  return performance
-    .getEntriesByName('map:points-drawn')
-    .some((m) => (m as unknown as { detail: { points: number } }).detail.points === n);
+/** Waits until the plot drew all `n` points; the map's error message, if it shows one, fails the run. */
+async function waitDrawn(page: Page, n: number): Promise<void> {
+  await page.waitForFunction(
+    (k) =>
+      performance
+        .getEntriesByName('map:points-drawn')
+        .some((m) => (m as unknown as { detail: { points: number } }).detail.points === k) ||
+      (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector(
+        '[data-testid="map-error"]',
+      ) !== null,
+    n,
+    { timeout: 600_000, polling: 100 },
+  );
+  const error = page.getByTestId('map-error');
+  if ((await error.count()) > 0) throw new Error(`the map showed an error: ${await error.textContent()}`);
 }
 
 /** In the page: resolves with the time from `eventType` (captured) to `done()` holding, plus one frame. */
@@ -213,7 +223,7 @@ export async function benchMapBrowser(opts: { points?: number } = {}): Promise<M
     // --- first paint
     const t0 = performance.now();
     await page.getByRole('button', { name: 'Map', exact: true }).click();
-    await page.waitForFunction(allDrawn, points, { timeout: 300_000, polling: 100 });
+    await waitDrawn(page, points);
     result.openToDataMs = Math.round(performance.now() - t0);
     const paint = (await page.evaluate(`new Promise((resolve) => requestAnimationFrame((frame) => {
       const data = performance.getEntriesByName('map:data-arrived').at(-1).startTime;
@@ -270,7 +280,7 @@ export async function benchMapBrowser(opts: { points?: number } = {}): Promise<M
     await page.getByRole('button', { name: 'Dataset', exact: true }).click();
     await page.evaluate(`performance.clearMarks()`);
     await page.getByRole('button', { name: 'Map', exact: true }).click();
-    await page.waitForFunction(allDrawn, points, { timeout: 300_000, polling: 100 });
+    await waitDrawn(page, points);
     await page.getByTestId('map-lasso-mode').click();
     const edge = b.x + lassoEdge(layoutXs(join(dir, 'data'), b), Math.min(LASSO_POINTS, points));
     await armTimer(page, 'mouseup', `document.querySelector('[data-testid="map-selection-count"]')`);
