@@ -3,8 +3,8 @@
  * its content hash has in the layout, with its label, prediction, split and "likely
  * mislabeled" flag, packed into typed arrays (base64) rather than one object per point.
  */
-import type { MapPoints } from '../api/contract.ts';
 import type { Layout } from './layout-cache.ts';
+import type { PackedPoints } from './packed.ts';
 
 const SPLIT_CODE = { train: 0, validation: 1, test: 2 } as const;
 
@@ -29,8 +29,8 @@ export const HASH_BYTES = 32;
 export function packMapPoints(
   images: Iterable<PointInput>,
   layout: Layout,
-  opts: { offset: number; limit: number; umap: MapPoints['umap'] },
-): MapPoints {
+  opts: { offset: number; limit: number; umap: PackedPoints['umap'] },
+): PackedPoints {
   const at = new Map<string, number>();
   layout.hashes.forEach((h, i) => at.set(h, i));
   const rows: PointInput[] = [];

@@ -2,7 +2,24 @@
  * Unpacks a `map.points` page. Uses only atob and typed arrays, so the renderer and the CLI
  * share it (no Node imports here).
  */
-import type { MapPoints } from '../api/contract.ts';
+
+/** A `map.points` page (the API's `MapPoints`, described there field by field). */
+export interface PackedPoints {
+  method: 'pca' | 'umap';
+  total: number;
+  offset: number;
+  count: number;
+  withoutFeatures: number;
+  umap: 'current' | 'stale' | 'none';
+  ids: string;
+  xy: string;
+  label: string;
+  predicted: string;
+  confidence: string;
+  split: string;
+  mislabeled: string;
+  hashes: string;
+}
 
 export interface DecodedPoints {
   ids: Int32Array;
@@ -23,7 +40,7 @@ function bytes(b64: string): ArrayBuffer {
   return out.buffer;
 }
 
-export function decodePoints(p: MapPoints): DecodedPoints {
+export function decodePoints(p: PackedPoints): DecodedPoints {
   return {
     ids: new Int32Array(bytes(p.ids)),
     xy: new Float32Array(bytes(p.xy)),

@@ -11,7 +11,7 @@ import { ApiError } from '../api/errors.ts';
 import { proposeClusters } from '../map/clusters.ts';
 import { featureSetKey, type FeatureSet } from '../map/feature-set.ts';
 import { layoutFile, readLayout, writeLayout, type Layout, type LayoutMethod } from '../map/layout-cache.ts';
-import { pcaLayout, umapLayout } from '../map/layouts.ts';
+import { LayoutCancelled, pcaLayout, umapLayout } from '../map/layouts.ts';
 import { packMapPoints } from '../map/map-data.ts';
 import { clusterCandidates, hashesWithFeatures, mapPointRows, readFeatureMatrix } from '../store/map.ts';
 import { ProjectStore } from '../store/project.ts';
@@ -96,13 +96,19 @@ export async function runLayoutTask(input: LayoutTaskInput, hooks: TaskHooks): P
     if (cached) return { method: input.method, points: cached.hashes.length, cached: true, seconds: 0 };
     const matrix = readFeatureMatrix(project.db, input.modelId, set.hashes);
     const t0 = performance.now();
-    const coords =
-      input.method === 'pca'
-        ? pcaLayout(matrix)
-        : await umapLayout(matrix, {
-            signal: hooks.signal,
-            progress: (p) => hooks.progress(p),
-          });
+    let coords: Float32Array;
+    try {
+      coords =
+        input.method === 'pca'
+          ? pcaLayout(matrix)
+          : await umapLayout(matrix, {
+              signal: hooks.signal,
+              progress: (p) => hooks.progress(p),
+            });
+    } catch (err) {
+      if (err instanceof LayoutCancelled) throw new ApiError('cancelled', err.message);
+      throw err;
+    }
     const seconds = (performance.now() - t0) / 1000;
     writeLayout(input.file, {
       method: input.method,
