@@ -287,8 +287,17 @@ export class ScatterGL {
     let best: number | null = null;
     let bestD = radius * radius;
     const n = this.#xy.length / 2;
+    // The screen transform written out: this runs on every mouse move over 100 000 points,
+    // and a pair allocated per point would keep the garbage collector busy.
+    const [sx, sy] = this.#scale();
+    const [cx, cy] = this.#center;
+    const kx = (sx * this.#width) / 2;
+    const ky = (sy * this.#height) / 2;
+    const ox = this.#width / 2;
+    const oy = this.#height / 2;
     for (let i = 0; i < n; i++) {
-      const [px, py] = this.#toScreen(this.#xy[i * 2]!, this.#xy[i * 2 + 1]!);
+      const px = (this.#xy[i * 2]! - cx) * kx + ox;
+      const py = oy - (this.#xy[i * 2 + 1]! - cy) * ky;
       const dd = (px - x) ** 2 + (py - y) ** 2;
       if (dd <= bestD) {
         bestD = dd;
