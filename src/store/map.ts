@@ -3,7 +3,7 @@
  * their feature vectors, and each point's label, prediction, split and "likely mislabeled" flag.
  */
 import type { Database } from 'better-sqlite3';
-import { MISLABELED_THRESHOLD } from './images.ts';
+import { mislabeledCondition } from './mislabeled-sql.ts';
 
 /** Row-major rows × cols feature vectors (the shape src/map's PCA and k-means take). */
 export interface FeatureMatrix {
@@ -59,9 +59,10 @@ export interface MapPointRow {
   mislabeled: number | null;
 }
 
+const MISLABELED = mislabeledCondition({ pr: 'pr', r: 'r', l: 'l' });
 const POINTS_SQL = `SELECT i.id, i.hash, i.split, l.class_id,
     json_extract(r.classes, '$[' || pr.class_index || '].id') AS pred, pr.probability,
-    (pr.oof_probability >= @mis AND l.class_id != json_extract(r.classes, '$[' || pr.oof_class_index || '].id')) AS mislabeled
+    (${MISLABELED.sql}) AS mislabeled
   FROM images i
   LEFT JOIN labels l ON l.image_id = i.id
   LEFT JOIN runs r ON r.id = (SELECT CAST(value AS INTEGER) FROM project_settings WHERE key = 'current_run_id')
@@ -71,7 +72,7 @@ const POINTS_SQL = `SELECT i.id, i.hash, i.split, l.class_id,
 
 /** Every ok image in id order, with what the map colours it by (the current run's predictions). */
 export function mapPointRows(db: Database): Iterable<MapPointRow> {
-  return db.prepare(POINTS_SQL).iterate({ mis: MISLABELED_THRESHOLD }) as Iterable<MapPointRow>;
+  return db.prepare(POINTS_SQL).iterate(...MISLABELED.params) as Iterable<MapPointRow>;
 }
 
 export interface ClusterCandidate {
