@@ -1,4 +1,4 @@
-import type { ClusterProposal, MapLayoutResult, MapPoints } from '../../api/contract.ts';
+import type { MapPoints } from '../../api/contract.ts';
 import type { Core } from '../../core.ts';
 import {
   mapLayoutFile,
@@ -37,7 +37,7 @@ export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.poin
         force,
       };
       const job = core.jobs.start('map-layout', (ctx) =>
-        core.compute.run<MapLayoutResult>('map-layout', input, {
+        core.compute.run('map-layout', input, {
           signal: ctx.signal,
           onProgress: (p) =>
             ctx.progress({
@@ -59,7 +59,7 @@ export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.poin
         layout,
         offset,
         limit,
-        layoutInWorker: (input) => core.compute.run<MapLayoutResult>('map-layout', input),
+        layoutInWorker: (input) => core.compute.run('map-layout', input),
       });
     },
     'clusters.propose': ({ k, scope, imageIds, typical, atypical }) => {
@@ -74,7 +74,7 @@ export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.poin
         typical,
         atypical,
       };
-      return core.compute.run<ClusterProposal>('clusters-propose', input);
+      return core.compute.run('clusters-propose', input);
     },
   };
 }
