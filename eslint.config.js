@@ -151,7 +151,6 @@ export default tseslint.config(
       'src/jobs/export-task.ts',
       'src/jobs/export-job.ts',
       'src/api/handlers/train.ts',
-      'src/map/**',
     ],
     rules: {
       'no-restricted-syntax': ['error', ...SQL_OUTSIDE_STORE],

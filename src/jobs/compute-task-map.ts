@@ -3,10 +3,10 @@
  * what it answers, and what it reports while it runs. The client's `run`, the worker's task
  * table and each task's own signature are all checked against this map.
  */
-import type { MapLayoutResult } from '../domain/map.ts';
+import type { ClusterProposal, MapLayoutResult } from '../domain/map.ts';
 import type { ImagePrediction } from '../domain/model.ts';
 import type { ExportReport } from '../domain/training.ts';
-import type { LayoutTaskInput } from '../map/layout-task.ts';
+import type { ClustersTaskInput, LayoutTaskInput } from '../services/map.ts';
 import type { TrainTaskInput, TrainTaskOutput } from '../train/train-task.ts';
 import type { FeaturesTaskInput, FeaturesTaskOutput, PredictTaskInput } from './compute-tasks.ts';
 import type { ExportTaskInput } from './export-task.ts';
@@ -18,6 +18,7 @@ export interface ComputeTaskMap {
   predict: { input: PredictTaskInput; output: ImagePrediction[]; progress: TaskProgress };
   export: { input: ExportTaskInput; output: ExportReport; progress: TaskProgress };
   'map-layout': { input: LayoutTaskInput; output: MapLayoutResult; progress: TaskProgress };
+  'clusters-propose': { input: ClustersTaskInput; output: ClusterProposal; progress: TaskProgress };
 }
 
 export type ComputeTaskName = keyof ComputeTaskMap;
@@ -41,6 +42,7 @@ const NAMES: Record<ComputeTaskName, true> = {
   predict: true,
   export: true,
   'map-layout': true,
+  'clusters-propose': true,
 };
 
 /** The names at run time, for checking a name that arrives over the wire. */
