@@ -9,12 +9,18 @@ import { ApiError } from '../api/errors.ts';
 import { remedyDetails } from '../api/remedies.ts';
 import { listClasses } from '../store/classes.ts';
 import { currentLabelsHash, insertRun, type PredictionInsert, type RunClass } from '../store/runs.ts';
-import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
+import {
+  featureReader,
+  imagesWithFeatures,
+  labeledImages,
+  type FeatureReader,
+} from '../store/training-data.ts';
+import type { Database } from 'better-sqlite3';
 import type { TaskHooks } from '../jobs/task-hooks.ts';
-import { findNearDuplicates } from './duplicates.ts';
-import { trainHead, resolveTrainSettings, type HeadWeights } from './head.ts';
-import { outOfFoldPredictions } from './kfold.ts';
+import { findNearDuplicates, type DuplicateReport } from './duplicates.ts';
+import { trainHead, resolveTrainSettings, type HeadWeights, type TrainedHead } from './head.ts';
+import { DEFAULT_OOF, outOfFoldPredictions } from './kfold.ts';
 import { evaluate, type Evaluation } from './metrics.ts';
 import { predictHead } from './predict.ts';
 import { buildSplits, checkTrainable } from './split.ts';
@@ -32,7 +38,16 @@ export interface TrainTaskOutput {
 
 /** Variants 1.. are augmented copies (mirror, crops) computed by the features task. */
 export const AUGMENT_VARIANTS = [1, 2, 3, 4, 5] as const;
-const MISLABEL_MIN_ROWS = 10;
+/** Fewer labeled images than this give folds too small to judge a label by (and at least k). */
+export const MISLABEL_MIN_ROWS = Math.max(10, DEFAULT_OOF.k);
+
+/** The parts of training a test may replace, to see how the task handles their failures. */
+export interface TrainSeams {
+  outOfFold: typeof outOfFoldPredictions;
+}
+const SEAMS: TrainSeams = { outOfFold: outOfFoldPredictions };
+
+type Resolved = ReturnType<typeof resolveTrainSettings>;
 
 interface Sample {
   imageId: number;
@@ -41,199 +56,304 @@ interface Sample {
   classIndex: number;
 }
 
-export async function runTrainTask(input: TrainTaskInput, hooks: TaskHooks): Promise<TrainTaskOutput> {
+/** The labeled images training uses, as they were when it started, with their features. */
+interface Snapshot {
+  classes: RunClass[];
+  labelsHash: string;
+  samples: Sample[];
+  vectors: Float32Array[];
+  dim: number;
+  readFeature: FeatureReader;
+  flags: string[];
+}
+
+interface Rows {
+  x: Float32Array;
+  y: Int32Array;
+  ids: number[];
+}
+
+interface TrainingSets {
+  train: Rows;
+  /** The training rows the head learns from: `train`, plus augmented views when asked for. */
+  learnFrom: Rows & { weight?: Float32Array };
+  validation: Rows | null;
+  test: Rows | null;
+  /** Whether there are enough labeled images to look for likely mislabeled ones. */
+  searchMislabels: boolean;
+  flags: string[];
+}
+
+interface Scores {
+  train: SplitMetrics;
+  validation: SplitMetrics | null;
+  test: SplitMetrics | null;
+  predictions: PredictionInsert[];
+  duplicates: DuplicateReport;
+  flags: string[];
+}
+
+export async function runTrainTask(
+  input: TrainTaskInput,
+  hooks: TaskHooks,
+  seams: TrainSeams = SEAMS,
+): Promise<TrainTaskOutput> {
   const started = performance.now();
   const project = ProjectStore.open(input.projectPath);
   try {
-    const db = project.db;
     const { augment = false, ...headSettings } = input.settings;
     const settings = resolveTrainSettings(headSettings);
-    const classes: RunClass[] = listClasses(db).map((c) => ({ id: c.id, name: c.name }));
-    const classIndex = new Map(classes.map((c, i) => [c.id, i]));
-    const labelsHash = currentLabelsHash(db);
-
-    const labeled = db
-      .prepare(
-        `SELECT i.id AS imageId, i.hash AS hash, i.split AS split, l.class_id AS classId
-         FROM images i JOIN labels l ON l.image_id = i.id
-         WHERE i.status = 'ok' AND i.hash IS NOT NULL ORDER BY i.id`,
-      )
-      .all() as { imageId: number; hash: string; split: Split; classId: number }[];
-    const counts = new Array<number>(classes.length).fill(0);
-    for (const r of labeled) counts[classIndex.get(r.classId)!]! += 1;
-    checkTrainable(
-      counts,
-      classes.map((c) => c.name),
-    );
-
-    const vectorOf = db
-      .prepare('SELECT vector FROM features WHERE model_id = ? AND variant = ? AND hash = ?')
-      .pluck();
-    const readFeature = (hash: string, variant = 0): Float32Array | null => {
-      const blob = vectorOf.get(input.modelId, variant, hash) as Buffer | undefined;
-      return blob ? readVector(blob) : null;
-    };
-
-    const samples: Sample[] = [];
-    const vectors: Float32Array[] = [];
-    let withoutFeatures = 0;
-    for (const r of labeled) {
-      const v = readFeature(r.hash);
-      if (!v) {
-        withoutFeatures++;
-        continue;
-      }
-      samples.push({
-        imageId: r.imageId,
-        hash: r.hash,
-        split: r.split,
-        classIndex: classIndex.get(r.classId)!,
-      });
-      vectors.push(v);
-    }
-    if (samples.length === 0) {
-      throw new ApiError(
-        'precondition',
-        'None of the labeled images has features yet.',
-        remedyDetails('extract-features'),
-      );
-    }
-    const dim = vectors[0]!.length;
-    const flags: string[] = [];
-    if (withoutFeatures > 0) {
-      flags.push(
-        `${withoutFeatures} labeled image(s) were left out: their features could not be computed (see failed images).`,
-      );
-    }
-
-    flags.push(...holdOutOnePerClass(samples, classes));
-    const splits = buildSplits({
-      labels: samples.map((s) => s.classIndex),
-      splits: samples.map((s) => s.split),
-      numClasses: classes.length,
-      classNames: classes.map((c) => c.name),
-    });
-    flags.push(...splits.flags.map((f) => f.message));
-    // A class with no labeled images left after dropping featureless ones still blocks training.
-    checkTrainable(
-      splits.counts.map((c) => c.train + c.validation + c.test),
-      classes.map((c) => c.name),
-    );
-
-    const pack = (idx: Int32Array): { x: Float32Array; y: Int32Array; ids: number[] } => {
-      const x = new Float32Array(idx.length * dim);
-      const y = new Int32Array(idx.length);
-      const ids: number[] = [];
-      idx.forEach((sampleIndex, row) => {
-        x.set(vectors[sampleIndex]!, row * dim);
-        y[row] = samples[sampleIndex]!.classIndex;
-        ids.push(samples[sampleIndex]!.imageId);
-      });
-      return { x, y, ids };
-    };
-    const train = pack(splits.train);
-    const validation = splits.validation.length > 0 ? pack(splits.validation) : null;
-    const test = splits.test.length > 0 ? pack(splits.test) : null;
-    const trainRows = augment ? withAugmentation(train, splits.train, samples, readFeature, dim) : train;
-    if (augment && trainRows.x.length === train.x.length) {
-      flags.push(
-        'Augmentation was on, but no augmented features were found: compute features with augmentation.',
-      );
-    }
-
-    hooks.progress({ done: 0, total: settings.epochs, phase: 'training', unit: 'epochs' });
-    const head = await trainHead(
-      {
-        featureDim: dim,
-        numClasses: classes.length,
-        train: trainRows,
-        validation: validation ? { x: validation.x, y: validation.y } : undefined,
-      },
-      settings,
-      {
-        signal: hooks.signal,
-        onEpoch: (e) =>
-          hooks.progress({
-            done: e.epoch,
-            total: e.epochs,
-            phase: `training: epoch ${e.epoch}`,
-            unit: 'epochs',
-            counters: {
-              epoch: e.epoch,
-              loss: e.loss,
-              accuracy: e.accuracy,
-              ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
-              ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
-            },
-          }),
-      },
-    );
-
-    hooks.progress({ done: 0, total: null, phase: 'measuring', unit: null });
-    const measure = async (set: { x: Float32Array; y: Int32Array; ids: number[] }): Promise<SplitMetrics> => {
-      const p = await predictHead(head, set.x, set.y.length, { signal: hooks.signal });
-      return toSplitMetrics(evaluate(p.probs, classes.length, set.y, set.ids), classes, set.y.length);
-    };
-    const trainMetrics = await measure(train);
-    const validationMetrics = validation ? await measure(validation) : null;
-    const testMetrics = test ? await measure(test) : null;
-
-    hooks.progress({ done: 0, total: null, phase: 'predicting every image', unit: null });
-    const predictions = await predictAll(db, input.modelId, head, dim, hooks.signal);
-
-    hooks.progress({ done: 0, total: null, phase: 'looking for likely mislabeled images', unit: null });
-    await addOutOfFold(predictions, samples, vectors, dim, classes.length, settings, hooks.signal);
-
-    hooks.progress({ done: 0, total: null, phase: 'looking for near-duplicates', unit: null });
-    const dupRows = predictions.rows;
-    const dup = await findNearDuplicates(predictions.x, dupRows.length, dim, {
-      standardise: true,
-      threshold: 'calibrated',
-      ids: dupRows.map((r) => r.imageId),
-      splits: predictions.splits,
-      signal: hooks.signal,
-    });
-    if (dup.leaks > 0) {
-      flags.push(
-        `${dup.leaks} near-duplicate pair(s) sit in different splits, which can inflate validation scores.`,
-      );
-    }
-
+    const snapshot = loadSnapshot(project.db, input.modelId);
+    const sets = splitSnapshot(snapshot, augment);
+    const head = await train(snapshot, sets, settings, hooks);
+    const scores = await score(project.db, input.modelId, snapshot, sets, head, settings, hooks, seams);
     hooks.signal.throwIfAborted();
-    const runId = insertRun(
+    const runId = storeRun(
       project,
-      {
-        modelId: input.modelId,
-        createdAt: new Date().toISOString(),
-        durationMs: performance.now() - started,
-        settings: { ...head.settings, augment },
-        classes,
-        labelsHash,
-        snapshot: samples.map((s) => [s.imageId, classes[s.classIndex]!.id, s.split]),
-        weights: head.weights,
-        bias: head.bias,
-        metrics: {
-          train: trainMetrics,
-          validation: validationMetrics,
-          test: testMetrics,
-          history: head.history.map((h) => ({
-            epoch: h.epoch,
-            loss: h.loss,
-            accuracy: h.accuracy,
-            ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
-            ...(h.valAccuracy !== undefined ? { valAccuracy: h.valAccuracy } : {}),
-          })),
-          bestEpoch: head.bestEpoch,
-          flags,
-        },
-      },
-      predictions.rows,
-      dup.pairs.map((p) => ({ a: p.idA, b: p.idB, similarity: p.similarity, leak: p.leak })),
+      input.modelId,
+      performance.now() - started,
+      augment,
+      snapshot,
+      head,
+      scores,
+      [...snapshot.flags, ...sets.flags, ...scores.flags],
     );
-    return { runId, validationAccuracy: validationMetrics?.accuracy ?? null };
+    return { runId, validationAccuracy: scores.validation?.accuracy ?? null };
   } finally {
     project.close();
   }
+}
+
+/** Classes, labels and features as they are now; refuses a project training cannot use. */
+function loadSnapshot(db: Database, modelId: number): Snapshot {
+  const classes: RunClass[] = listClasses(db).map((c) => ({ id: c.id, name: c.name }));
+  const classIndex = new Map(classes.map((c, i) => [c.id, i]));
+  const labelsHash = currentLabelsHash(db);
+  const labeled = labeledImages(db);
+  const counts = new Array<number>(classes.length).fill(0);
+  for (const r of labeled) counts[classIndex.get(r.classId)!]! += 1;
+  checkTrainable(
+    counts,
+    classes.map((c) => c.name),
+  );
+
+  const readFeature = featureReader(db, modelId);
+  const samples: Sample[] = [];
+  const vectors: Float32Array[] = [];
+  let withoutFeatures = 0;
+  for (const r of labeled) {
+    const v = readFeature(r.hash);
+    if (!v) {
+      withoutFeatures++;
+      continue;
+    }
+    samples.push({
+      imageId: r.imageId,
+      hash: r.hash,
+      split: r.split,
+      classIndex: classIndex.get(r.classId)!,
+    });
+    vectors.push(v);
+  }
+  if (samples.length === 0) {
+    throw new ApiError(
+      'precondition',
+      'None of the labeled images has features yet.',
+      remedyDetails('extract-features'),
+    );
+  }
+  const flags: string[] = [];
+  if (withoutFeatures > 0) {
+    flags.push(
+      `${withoutFeatures} labeled image(s) were left out: their features could not be computed (see failed images).`,
+    );
+  }
+  return { classes, labelsHash, samples, vectors, dim: vectors[0]!.length, readFeature, flags };
+}
+
+/** Train, validation and test rows; a class without a validation image lends one. */
+function splitSnapshot(snapshot: Snapshot, augment: boolean): TrainingSets {
+  const { classes, samples, vectors, dim } = snapshot;
+  const flags = holdOutOnePerClass(samples, classes);
+  const splits = buildSplits({
+    labels: samples.map((s) => s.classIndex),
+    splits: samples.map((s) => s.split),
+    numClasses: classes.length,
+    classNames: classes.map((c) => c.name),
+  });
+  flags.push(...splits.flags.map((f) => f.message));
+  // A class with no labeled images left after dropping featureless ones still blocks training.
+  checkTrainable(
+    splits.counts.map((c) => c.train + c.validation + c.test),
+    classes.map((c) => c.name),
+  );
+
+  const pack = (idx: Int32Array): Rows => {
+    const x = new Float32Array(idx.length * dim);
+    const y = new Int32Array(idx.length);
+    const ids: number[] = [];
+    idx.forEach((sampleIndex, row) => {
+      x.set(vectors[sampleIndex]!, row * dim);
+      y[row] = samples[sampleIndex]!.classIndex;
+      ids.push(samples[sampleIndex]!.imageId);
+    });
+    return { x, y, ids };
+  };
+  const train = pack(splits.train);
+  const learnFrom = augment
+    ? withAugmentation(train, splits.train, samples, snapshot.readFeature, dim)
+    : train;
+  if (augment && learnFrom.x.length === train.x.length) {
+    flags.push(
+      'Augmentation was on, but no augmented features were found: compute features with augmentation.',
+    );
+  }
+  const searchMislabels = samples.length >= MISLABEL_MIN_ROWS;
+  if (!searchMislabels) {
+    flags.push(
+      `No search for likely mislabeled images: it needs at least ${MISLABEL_MIN_ROWS} labeled images with features, and there are ${samples.length}. Label more images and train again.`,
+    );
+  }
+  return {
+    train,
+    learnFrom,
+    validation: splits.validation.length > 0 ? pack(splits.validation) : null,
+    test: splits.test.length > 0 ? pack(splits.test) : null,
+    searchMislabels,
+    flags,
+  };
+}
+
+async function train(
+  snapshot: Snapshot,
+  sets: TrainingSets,
+  settings: Resolved,
+  hooks: TaskHooks,
+): Promise<TrainedHead> {
+  hooks.progress({ done: 0, total: settings.epochs, phase: 'training', unit: 'epochs' });
+  return trainHead(
+    {
+      featureDim: snapshot.dim,
+      numClasses: snapshot.classes.length,
+      train: sets.learnFrom,
+      validation: sets.validation ? { x: sets.validation.x, y: sets.validation.y } : undefined,
+    },
+    settings,
+    {
+      signal: hooks.signal,
+      onEpoch: (e) =>
+        hooks.progress({
+          done: e.epoch,
+          total: e.epochs,
+          phase: `training: epoch ${e.epoch}`,
+          unit: 'epochs',
+          counters: {
+            epoch: e.epoch,
+            loss: e.loss,
+            accuracy: e.accuracy,
+            ...(e.valLoss !== undefined ? { valLoss: e.valLoss } : {}),
+            ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
+          },
+        }),
+    },
+  );
+}
+
+/** Scores per split, every image's prediction, likely mislabels and near-duplicates. */
+async function score(
+  db: Database,
+  modelId: number,
+  snapshot: Snapshot,
+  sets: TrainingSets,
+  head: TrainedHead,
+  settings: Resolved,
+  hooks: TaskHooks,
+  seams: TrainSeams,
+): Promise<Scores> {
+  const { classes, dim } = snapshot;
+  hooks.progress({ done: 0, total: null, phase: 'measuring', unit: null });
+  const measure = async (set: Rows): Promise<SplitMetrics> => {
+    const p = await predictHead(head, set.x, set.y.length, { signal: hooks.signal });
+    return toSplitMetrics(evaluate(p.probs, classes.length, set.y, set.ids), classes, set.y.length);
+  };
+  const trainMetrics = await measure(sets.train);
+  const validationMetrics = sets.validation ? await measure(sets.validation) : null;
+  const testMetrics = sets.test ? await measure(sets.test) : null;
+
+  hooks.progress({ done: 0, total: null, phase: 'predicting every image', unit: null });
+  const predictions = await predictAll(db, modelId, head, dim, hooks.signal);
+
+  if (sets.searchMislabels) {
+    hooks.progress({ done: 0, total: null, phase: 'looking for likely mislabeled images', unit: null });
+    await addOutOfFold(predictions, snapshot, settings, hooks.signal, seams);
+  }
+
+  hooks.progress({ done: 0, total: null, phase: 'looking for near-duplicates', unit: null });
+  const duplicates = await findNearDuplicates(predictions.x, predictions.rows.length, dim, {
+    standardise: true,
+    threshold: 'calibrated',
+    ids: predictions.rows.map((r) => r.imageId),
+    splits: predictions.splits,
+    signal: hooks.signal,
+  });
+  const flags: string[] = [];
+  if (duplicates.leaks > 0) {
+    flags.push(
+      `${duplicates.leaks} near-duplicate pair(s) sit in different splits, which can inflate validation scores.`,
+    );
+  }
+  return {
+    train: trainMetrics,
+    validation: validationMetrics,
+    test: testMetrics,
+    predictions: predictions.rows,
+    duplicates,
+    flags,
+  };
+}
+
+/** One transaction: a run is stored whole or not at all. */
+function storeRun(
+  project: ProjectStore,
+  modelId: number,
+  durationMs: number,
+  augment: boolean,
+  snapshot: Snapshot,
+  head: TrainedHead,
+  scores: Scores,
+  flags: string[],
+): number {
+  const { classes, samples } = snapshot;
+  return insertRun(
+    project,
+    {
+      modelId,
+      createdAt: new Date().toISOString(),
+      durationMs,
+      settings: { ...head.settings, augment },
+      classes,
+      labelsHash: snapshot.labelsHash,
+      snapshot: samples.map((s) => [s.imageId, classes[s.classIndex]!.id, s.split]),
+      weights: head.weights,
+      bias: head.bias,
+      metrics: {
+        train: scores.train,
+        validation: scores.validation,
+        test: scores.test,
+        history: head.history.map((h) => ({
+          epoch: h.epoch,
+          loss: h.loss,
+          accuracy: h.accuracy,
+          ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
+          ...(h.valAccuracy !== undefined ? { valAccuracy: h.valAccuracy } : {}),
+        })),
+        bestEpoch: head.bestEpoch,
+        flags,
+      },
+    },
+    scores.predictions,
+    scores.duplicates.pairs.map((p) => ({ a: p.idA, b: p.idB, similarity: p.similarity, leak: p.leak })),
+  );
 }
 
 /** Below this many labeled images a class keeps all of them for training. */
@@ -261,12 +381,12 @@ function holdOutOnePerClass(samples: Sample[], classes: RunClass[]): string[] {
 }
 
 function withAugmentation(
-  base: { x: Float32Array; y: Int32Array; ids: number[] },
+  base: Rows,
   trainIdx: Int32Array,
   samples: Sample[],
-  readFeature: (hash: string, variant: number) => Float32Array | null,
+  readFeature: FeatureReader,
   dim: number,
-): { x: Float32Array; y: Int32Array; ids: number[]; weight: Float32Array } {
+): Rows & { weight: Float32Array } {
   const xs: Float32Array[] = [];
   const ys: number[] = [];
   const ws: number[] = [];
@@ -297,28 +417,22 @@ interface AllPredictions {
 }
 
 async function predictAll(
-  db: ProjectStore['db'],
+  db: Database,
   modelId: number,
   head: HeadWeights,
   dim: number,
   signal: AbortSignal,
 ): Promise<AllPredictions> {
-  const rows = db
-    .prepare(
-      `SELECT i.id AS imageId, i.split AS split, f.vector AS vector
-       FROM images i JOIN features f ON f.model_id = ? AND f.variant = 0 AND f.hash = i.hash
-       WHERE i.status = 'ok' ORDER BY i.id`,
-    )
-    .all(modelId) as { imageId: number; split: Split; vector: Buffer }[];
-  const x = new Float32Array(rows.length * dim);
-  rows.forEach((r, i) => x.set(readVector(r.vector), i * dim));
+  const images = imagesWithFeatures(db, modelId);
+  const x = new Float32Array(images.length * dim);
+  images.forEach((r, i) => x.set(r.vector, i * dim));
   const C = head.bias.length;
-  const p = await predictHead(head, x, rows.length, { signal });
+  const p = await predictHead(head, x, images.length, { signal });
   return {
     x,
-    splits: rows.map((r) => r.split),
-    byImage: new Map(rows.map((r, i) => [r.imageId, i])),
-    rows: rows.map((r, i) => ({
+    splits: images.map((r) => r.split),
+    byImage: new Map(images.map((r, i) => [r.imageId, i])),
+    rows: images.map((r, i) => ({
       imageId: r.imageId,
       classIndex: p.top[i]!,
       probability: p.topProb[i]!,
@@ -330,17 +444,19 @@ async function predictAll(
   };
 }
 
-/** Out-of-fold predictions for labeled images: a confident disagreement marks a likely mislabel. */
+/**
+ * Out-of-fold predictions for labeled images: a confident disagreement marks a likely mislabel.
+ * Only called with at least MISLABEL_MIN_ROWS samples, so any error here is a real failure.
+ */
 async function addOutOfFold(
   predictions: AllPredictions,
-  samples: Sample[],
-  vectors: Float32Array[],
-  dim: number,
-  numClasses: number,
-  settings: ReturnType<typeof resolveTrainSettings>,
+  snapshot: Snapshot,
+  settings: Resolved,
   signal: AbortSignal,
+  seams: TrainSeams,
 ): Promise<void> {
-  if (samples.length < MISLABEL_MIN_ROWS) return;
+  const { samples, vectors, dim } = snapshot;
+  const numClasses = snapshot.classes.length;
   const x = new Float32Array(samples.length * dim);
   vectors.forEach((v, i) => x.set(v, i * dim));
   const groupOf = new Map<string, number>();
@@ -348,16 +464,10 @@ async function addOutOfFold(
     if (!groupOf.has(s.hash)) groupOf.set(s.hash, groupOf.size);
     return groupOf.get(s.hash)!;
   });
-  let oof;
-  try {
-    oof = await outOfFoldPredictions(
-      { featureDim: dim, numClasses, x, y: Int32Array.from(samples, (s) => s.classIndex), groups },
-      { seed: settings.seed, settings: { l2: settings.l2, learningRate: settings.learningRate }, signal },
-    );
-  } catch (err) {
-    if (err instanceof RangeError) return; // too few images to fold: nothing to judge
-    throw err;
-  }
+  const oof = await seams.outOfFold(
+    { featureDim: dim, numClasses, x, y: Int32Array.from(samples, (s) => s.classIndex), groups },
+    { seed: settings.seed, settings: { l2: settings.l2, learningRate: settings.learningRate }, signal },
+  );
   samples.forEach((s, i) => {
     if (!oof.assessable[i]) return;
     const row = predictions.rows[predictions.byImage.get(s.imageId)!];

@@ -1,34 +1,26 @@
-import type { ExportReport, ImagePrediction, JobKind, TrainSettings } from '../../api/contract.ts';
+import type { ImagePrediction, JobKind } from '../../api/contract.ts';
 import type { Core } from '../../core.ts';
 import type { JobContext } from '../../jobs/manager.ts';
-import type {
-  FeaturesTaskInput,
-  FeaturesTaskOutput,
-  PredictTaskInput,
-  TrainTaskInput,
-  TrainTaskOutput,
-} from '../../jobs/compute-tasks.ts';
+import type { FeaturesTaskInput, FeaturesTaskOutput, PredictTaskInput } from '../../jobs/compute-tasks.ts';
 import { cropMode, featureCounts, modelPreprocessing } from '../../store/models.ts';
 import type { ProjectStore } from '../../store/project.ts';
-import {
-  compareRuns,
-  currentRunId,
-  getRun,
-  listRuns,
-  predictionFor,
-  queryPredictions,
-  runHead,
-  setCurrentRun,
-  suggestionsToAccept,
-} from '../../store/runs.ts';
-import { beginStep, endStep, recordAndApply } from '../../store/labels.ts';
+import { currentRunId, runHead } from '../../store/runs.ts';
 import type { Handlers } from '../dispatch.ts';
 import { probeEngines } from '../../model/engines/registry.ts';
 import { ApiError } from '../errors.ts';
 import { remedyDetails } from '../remedies.ts';
 import { requireModel } from './model.ts';
-import { startExport } from '../../jobs/export-job.ts';
-import { assertWritableDestination } from '../../store/destination.ts';
+import { startExport } from '../../services/export.ts';
+import {
+  acceptSuggestions,
+  compareRuns,
+  getRun,
+  listRuns,
+  predictionFor,
+  queryPredictions,
+  setCurrentRun,
+  startTraining,
+} from '../../services/train.ts';
 
 type TrainHandlers = Pick<
   Handlers,
@@ -70,33 +62,9 @@ export function trainHandlers(core: Core): TrainHandlers {
 
     'train.start': ({ settings }) => {
       const project = core.requireProject();
-      requireModel(core, project);
-      const job = core.jobs.start('train', async (ctx) => {
-        const augment = settings.augment ?? false;
-        // One click: features that are missing are computed first, as the job's first phase.
-        await extractFeatures(core, project, ctx, { engine: 'auto', augment }, { labeledOnly: true });
-        ctx.throwIfCancelled();
-        const model = requireModel(core, project);
-        const input: TrainTaskInput = {
-          projectPath: project.path,
-          modelId: model.id,
-          settings: settings as Partial<TrainSettings>,
-        };
-        const out = await core.compute.run<TrainTaskOutput>('train', input, {
-          signal: ctx.signal,
-          onProgress: (p) =>
-            ctx.progress({
-              done: p.done,
-              total: p.total,
-              phase: p.phase ?? 'training',
-              unit: p.unit ?? null,
-              counters: p.counters ?? {},
-            }),
-        });
-        core.events.emit('dataset.changed', { reason: 'labels' });
-        return out;
-      });
-      return { jobId: job.id };
+      return startTraining(core, project, settings, (ctx, augment) =>
+        extractFeatures(core, project, ctx, { engine: 'auto', augment }, { labeledOnly: true }),
+      );
     },
     'train.cancel': () => cancelKind('train'),
 
@@ -107,14 +75,7 @@ export function trainHandlers(core: Core): TrainHandlers {
 
     'predictions.query': (q) => queryPredictions(core.requireProject(), q),
     'predictions.get': ({ imageId, topK }) => predictionFor(core.requireProject(), imageId, topK),
-    'suggestions.accept': ({ minProbability, imageIds, dryRun }) => {
-      const project = core.requireProject();
-      const picks = suggestionsToAccept(project, { minProbability, imageIds });
-      if (dryRun || picks.length === 0) return { accepted: picks.length };
-      acceptInOneStep(project, picks);
-      core.events.emit('dataset.changed', { reason: 'labels', imageIds: picks.map((p) => p.imageId) });
-      return { accepted: picks.length };
-    },
+    'suggestions.accept': (args) => acceptSuggestions(core, core.requireProject(), args),
 
     'predict.images': async ({ paths, images, imagenet, topK }) => {
       const project = core.requireProject();
@@ -150,14 +111,7 @@ export function trainHandlers(core: Core): TrainHandlers {
       return core.compute.run<ImagePrediction[]>('predict', input);
     },
 
-    'export.start': (args) => {
-      const project = core.requireProject();
-      assertWritableDestination(args.out);
-      const job = core.jobs.start('export', (ctx): Promise<ExportReport> =>
-        startExport(core, project, args, ctx),
-      );
-      return { jobId: job.id };
-    },
+    'export.start': (args) => startExport(core, args),
   };
 }
 
@@ -181,21 +135,6 @@ export function startPredictionsForNewImages(core: Core, project: ProjectStore):
     extractFeatures(core, project, ctx, { engine: 'auto', augment: false }),
   );
   return job.id;
-}
-
-/** Every accepted suggestion, whatever its class, is one history step: one undo takes it back. */
-function acceptInOneStep(project: ProjectStore, picks: { imageId: number; classId: number }[]): void {
-  const db = project.db;
-  db.transaction(() => {
-    const step = beginStep(db, 'accept', `accept ${picks.length} suggestion${picks.length === 1 ? '' : 's'}`);
-    const changed = recordAndApply(
-      db,
-      step,
-      picks.map((p) => [p.imageId, p.classId]),
-      'accepted-suggestion',
-    );
-    endStep(db, step, changed);
-  }).immediate();
 }
 
 async function extractFeatures(
