@@ -49,6 +49,15 @@ const SEAMS: TrainSeams = { outOfFold: outOfFoldPredictions };
 
 type Resolved = ReturnType<typeof resolveTrainSettings>;
 
+/** What every step of one training shares. */
+interface RunContext {
+  db: Database;
+  modelId: number;
+  settings: Resolved;
+  hooks: TaskHooks;
+  seams: TrainSeams;
+}
+
 interface Sample {
   imageId: number;
   hash: string;
@@ -105,19 +114,19 @@ export async function runTrainTask(
     const settings = resolveTrainSettings(headSettings);
     const snapshot = loadSnapshot(project.db, input.modelId);
     const sets = splitSnapshot(snapshot, augment);
-    const head = await train(snapshot, sets, settings, hooks);
-    const scores = await score(project.db, input.modelId, snapshot, sets, head, settings, hooks, seams);
+    const run: RunContext = { db: project.db, modelId: input.modelId, settings, hooks, seams };
+    const head = await train(snapshot, sets, run);
+    const scores = await score(snapshot, sets, head, run);
     hooks.signal.throwIfAborted();
-    const runId = storeRun(
-      project,
-      input.modelId,
-      performance.now() - started,
+    const runId = storeRun(project, {
+      modelId: input.modelId,
+      durationMs: performance.now() - started,
       augment,
       snapshot,
       head,
       scores,
-      [...snapshot.flags, ...sets.flags, ...scores.flags],
-    );
+      flags: [...snapshot.flags, ...sets.flags, ...scores.flags],
+    });
     return { runId, validationAccuracy: scores.validation?.accuracy ?? null };
   } finally {
     project.close();
@@ -227,8 +236,7 @@ function splitSnapshot(snapshot: Snapshot, augment: boolean): TrainingSets {
 async function train(
   snapshot: Snapshot,
   sets: TrainingSets,
-  settings: Resolved,
-  hooks: TaskHooks,
+  { settings, hooks }: RunContext,
 ): Promise<TrainedHead> {
   hooks.progress({ done: 0, total: settings.epochs, phase: 'training', unit: 'epochs' });
   return trainHead(
@@ -261,14 +269,10 @@ async function train(
 
 /** Scores per split, every image's prediction, likely mislabels and near-duplicates. */
 async function score(
-  db: Database,
-  modelId: number,
   snapshot: Snapshot,
   sets: TrainingSets,
   head: TrainedHead,
-  settings: Resolved,
-  hooks: TaskHooks,
-  seams: TrainSeams,
+  { db, modelId, settings, hooks, seams }: RunContext,
 ): Promise<Scores> {
   const { classes, dim } = snapshot;
   hooks.progress({ done: 0, total: null, phase: 'measuring', unit: null });
@@ -315,13 +319,23 @@ async function score(
 /** One transaction: a run is stored whole or not at all. */
 function storeRun(
   project: ProjectStore,
-  modelId: number,
-  durationMs: number,
-  augment: boolean,
-  snapshot: Snapshot,
-  head: TrainedHead,
-  scores: Scores,
-  flags: string[],
+  {
+    modelId,
+    durationMs,
+    augment,
+    snapshot,
+    head,
+    scores,
+    flags,
+  }: {
+    modelId: number;
+    durationMs: number;
+    augment: boolean;
+    snapshot: Snapshot;
+    head: TrainedHead;
+    scores: Scores;
+    flags: string[];
+  },
 ): number {
   const { classes, samples } = snapshot;
   return insertRun(
