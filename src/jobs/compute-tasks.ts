@@ -26,7 +26,7 @@ import {
   AUGMENT_VARIANTS,
   type TrainTaskInput,
   type TrainTaskOutput,
-} from '../train/train-task.ts';
+} from './train-task.ts';
 import { predictNewImages } from '../train/predict-new.ts';
 import { predictHead } from '../train/predict.ts';
 import type { ComputeTaskName } from './compute-protocol.ts';

@@ -12,7 +12,8 @@ import { ProjectStore } from '../../../src/store/project.ts';
 import { getRun } from '../../../src/store/runs.ts';
 import type { TaskHooks } from '../../../src/jobs/task-hooks.ts';
 import { outOfFoldPredictions } from '../../../src/train/kfold.ts';
-import { MISLABEL_MIN_ROWS, runTrainTask, type TrainSeams } from '../../../src/train/train-task.ts';
+import { runTrainTask } from '../../../src/jobs/train-task.ts';
+import { MISLABEL_MIN_ROWS, type TrainSeams } from '../../../src/train/training.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const DIM = 8;

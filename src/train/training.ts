@@ -1,40 +1,18 @@
 /**
- * A whole training, as the compute worker runs it: read the labeled images and their cached
- * features from the project, train the head, measure it, predict every image, look for likely
- * mislabeled images and near-duplicates, and store it all as one run in one transaction (a
- * cancelled training stores nothing).
+ * The steps of one training on plain data: check and split the labeled images, train the head,
+ * measure it, predict every image, and look for likely mislabeled images and near-duplicates.
+ * Reading the project and storing the run is the train task's (src/jobs/train-task.ts).
  */
-import type { Split, SplitMetrics, TrainSettings } from '../api/contract.ts';
+import type { Split, SplitMetrics } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { remedyDetails } from '../api/remedies.ts';
-import { listClasses } from '../store/classes.ts';
-import { currentLabelsHash, insertRun, type PredictionInsert, type RunClass } from '../store/runs.ts';
-import { ProjectStore } from '../store/project.ts';
-import {
-  featureReader,
-  imagesWithFeatures,
-  labeledImages,
-  type FeatureReader,
-} from '../store/training-data.ts';
-import type { Database } from 'better-sqlite3';
 import type { TaskHooks } from '../jobs/task-hooks.ts';
 import { findNearDuplicates, type DuplicateReport } from './duplicates.ts';
-import { trainHead, resolveTrainSettings, type HeadWeights, type TrainedHead } from './head.ts';
+import { trainHead, type HeadWeights, type TrainedHead, type resolveTrainSettings } from './head.ts';
 import { DEFAULT_OOF, outOfFoldPredictions } from './kfold.ts';
 import { evaluate, type Evaluation } from './metrics.ts';
 import { predictHead } from './predict.ts';
 import { buildSplits, checkTrainable } from './split.ts';
-
-export interface TrainTaskInput {
-  projectPath: string;
-  modelId: number;
-  settings: Partial<TrainSettings>;
-}
-
-export interface TrainTaskOutput {
-  runId: number;
-  validationAccuracy: number | null;
-}
 
 /** Variants 1.. are augmented copies (mirror, crops) computed by the features task. */
 export const AUGMENT_VARIANTS = [1, 2, 3, 4, 5] as const;
@@ -45,20 +23,52 @@ export const MISLABEL_MIN_ROWS = Math.max(10, DEFAULT_OOF.k);
 export interface TrainSeams {
   outOfFold: typeof outOfFoldPredictions;
 }
-const SEAMS: TrainSeams = { outOfFold: outOfFoldPredictions };
+export const DEFAULT_SEAMS: TrainSeams = { outOfFold: outOfFoldPredictions };
 
-type Resolved = ReturnType<typeof resolveTrainSettings>;
+export type Resolved = ReturnType<typeof resolveTrainSettings>;
 
 /** What every step of one training shares. */
-interface RunContext {
-  db: Database;
-  modelId: number;
+export interface TrainContext {
   settings: Resolved;
   hooks: TaskHooks;
   seams: TrainSeams;
 }
 
-interface Sample {
+/** A class as a run records it. */
+export interface TrainClass {
+  id: number;
+  name: string;
+}
+
+export interface LabeledImage {
+  imageId: number;
+  hash: string;
+  split: Split;
+  classId: number;
+}
+
+/** Cached feature vectors by content hash; variant 0 is the plain image, 1.. augmented views. */
+export type FeatureReader = (hash: string, variant?: number) => Float32Array | null;
+
+/** An image with plain features, as every image is predicted after training. */
+export interface ImageFeatures {
+  imageId: number;
+  split: Split;
+  vector: Float32Array;
+}
+
+/** A stored prediction; the out-of-fold fields are filled for labeled images that were judged. */
+export interface PredictionRow {
+  imageId: number;
+  classIndex: number;
+  probability: number;
+  margin: number;
+  probs: Float32Array;
+  oofClassIndex: number | null;
+  oofProbability: number | null;
+}
+
+export interface Sample {
   imageId: number;
   hash: string;
   split: Split;
@@ -66,8 +76,8 @@ interface Sample {
 }
 
 /** The labeled images training uses, as they were when it started, with their features. */
-interface Snapshot {
-  classes: RunClass[];
+export interface Snapshot {
+  classes: TrainClass[];
   labelsHash: string;
   samples: Sample[];
   vectors: Float32Array[];
@@ -76,13 +86,13 @@ interface Snapshot {
   flags: string[];
 }
 
-interface Rows {
+export interface Rows {
   x: Float32Array;
   y: Int32Array;
   ids: number[];
 }
 
-interface TrainingSets {
+export interface TrainingSets {
   train: Rows;
   /** The training rows the head learns from: `train`, plus augmented views when asked for. */
   learnFrom: Rows & { weight?: Float32Array };
@@ -93,52 +103,31 @@ interface TrainingSets {
   flags: string[];
 }
 
-interface Scores {
+export interface Scores {
   train: SplitMetrics;
   validation: SplitMetrics | null;
   test: SplitMetrics | null;
-  predictions: PredictionInsert[];
+  predictions: PredictionRow[];
   duplicates: DuplicateReport;
   flags: string[];
 }
 
-export async function runTrainTask(
-  input: TrainTaskInput,
-  hooks: TaskHooks,
-  seams: TrainSeams = SEAMS,
-): Promise<TrainTaskOutput> {
-  const started = performance.now();
-  const project = ProjectStore.open(input.projectPath);
-  try {
-    const { augment = false, ...headSettings } = input.settings;
-    const settings = resolveTrainSettings(headSettings);
-    const snapshot = loadSnapshot(project.db, input.modelId);
-    const sets = splitSnapshot(snapshot, augment);
-    const run: RunContext = { db: project.db, modelId: input.modelId, settings, hooks, seams };
-    const head = await train(snapshot, sets, run);
-    const scores = await score(snapshot, sets, head, run);
-    hooks.signal.throwIfAborted();
-    const runId = storeRun(project, {
-      modelId: input.modelId,
-      durationMs: performance.now() - started,
-      augment,
-      snapshot,
-      head,
-      scores,
-      flags: [...snapshot.flags, ...sets.flags, ...scores.flags],
-    });
-    return { runId, validationAccuracy: scores.validation?.accuracy ?? null };
-  } finally {
-    project.close();
-  }
-}
-
-/** Classes, labels and features as they are now; refuses a project training cannot use. */
-function loadSnapshot(db: Database, modelId: number): Snapshot {
-  const classes: RunClass[] = listClasses(db).map((c) => ({ id: c.id, name: c.name }));
+/**
+ * The labeled images training uses, as they were when it started, with their features;
+ * refuses a project training cannot use.
+ */
+export function buildSnapshot({
+  classes,
+  labelsHash,
+  labeled,
+  readFeature,
+}: {
+  classes: TrainClass[];
+  labelsHash: string;
+  labeled: LabeledImage[];
+  readFeature: FeatureReader;
+}): Snapshot {
   const classIndex = new Map(classes.map((c, i) => [c.id, i]));
-  const labelsHash = currentLabelsHash(db);
-  const labeled = labeledImages(db);
   const counts = new Array<number>(classes.length).fill(0);
   for (const r of labeled) counts[classIndex.get(r.classId)!]! += 1;
   checkTrainable(
@@ -146,7 +135,6 @@ function loadSnapshot(db: Database, modelId: number): Snapshot {
     classes.map((c) => c.name),
   );
 
-  const readFeature = featureReader(db, modelId);
   const samples: Sample[] = [];
   const vectors: Float32Array[] = [];
   let withoutFeatures = 0;
@@ -181,7 +169,7 @@ function loadSnapshot(db: Database, modelId: number): Snapshot {
 }
 
 /** Train, validation and test rows; a class without a validation image lends one. */
-function splitSnapshot(snapshot: Snapshot, augment: boolean): TrainingSets {
+export function splitSnapshot(snapshot: Snapshot, augment: boolean): TrainingSets {
   const { classes, samples, vectors, dim } = snapshot;
   const flags = holdOutOnePerClass(samples, classes);
   const splits = buildSplits({
@@ -233,10 +221,10 @@ function splitSnapshot(snapshot: Snapshot, augment: boolean): TrainingSets {
   };
 }
 
-async function train(
+export async function train(
   snapshot: Snapshot,
   sets: TrainingSets,
-  { settings, hooks }: RunContext,
+  { settings, hooks }: TrainContext,
 ): Promise<TrainedHead> {
   hooks.progress({ done: 0, total: settings.epochs, phase: 'training', unit: 'epochs' });
   return trainHead(
@@ -268,11 +256,12 @@ async function train(
 }
 
 /** Scores per split, every image's prediction, likely mislabels and near-duplicates. */
-async function score(
+export async function score(
   snapshot: Snapshot,
   sets: TrainingSets,
   head: TrainedHead,
-  { db, modelId, settings, hooks, seams }: RunContext,
+  everyImage: ImageFeatures[],
+  { settings, hooks, seams }: TrainContext,
 ): Promise<Scores> {
   const { classes, dim } = snapshot;
   hooks.progress({ done: 0, total: null, phase: 'measuring', unit: null });
@@ -285,7 +274,7 @@ async function score(
   const testMetrics = sets.test ? await measure(sets.test) : null;
 
   hooks.progress({ done: 0, total: null, phase: 'predicting every image', unit: null });
-  const predictions = await predictAll(db, modelId, head, dim, hooks.signal);
+  const predictions = await predictAll(everyImage, head, dim, hooks.signal);
 
   if (sets.searchMislabels) {
     hooks.progress({ done: 0, total: null, phase: 'looking for likely mislabeled images', unit: null });
@@ -316,60 +305,6 @@ async function score(
   };
 }
 
-/** One transaction: a run is stored whole or not at all. */
-function storeRun(
-  project: ProjectStore,
-  {
-    modelId,
-    durationMs,
-    augment,
-    snapshot,
-    head,
-    scores,
-    flags,
-  }: {
-    modelId: number;
-    durationMs: number;
-    augment: boolean;
-    snapshot: Snapshot;
-    head: TrainedHead;
-    scores: Scores;
-    flags: string[];
-  },
-): number {
-  const { classes, samples } = snapshot;
-  return insertRun(
-    project,
-    {
-      modelId,
-      createdAt: new Date().toISOString(),
-      durationMs,
-      settings: { ...head.settings, augment },
-      classes,
-      labelsHash: snapshot.labelsHash,
-      snapshot: samples.map((s) => [s.imageId, classes[s.classIndex]!.id, s.split]),
-      weights: head.weights,
-      bias: head.bias,
-      metrics: {
-        train: scores.train,
-        validation: scores.validation,
-        test: scores.test,
-        history: head.history.map((h) => ({
-          epoch: h.epoch,
-          loss: h.loss,
-          accuracy: h.accuracy,
-          ...(h.valLoss !== undefined ? { valLoss: h.valLoss } : {}),
-          ...(h.valAccuracy !== undefined ? { valAccuracy: h.valAccuracy } : {}),
-        })),
-        bestEpoch: head.bestEpoch,
-        flags,
-      },
-    },
-    scores.predictions,
-    scores.duplicates.pairs.map((p) => ({ a: p.idA, b: p.idB, similarity: p.similarity, leak: p.leak })),
-  );
-}
-
 /** Below this many labeled images a class keeps all of them for training. */
 const MIN_CLASS_FOR_HOLDOUT = 3;
 
@@ -379,7 +314,7 @@ const MIN_CLASS_FOR_HOLDOUT = 3;
  * unmeasured. Such a class (with enough images) lends its training image with the smallest hash
  * to validation: deterministic, and flagged in the run.
  */
-function holdOutOnePerClass(samples: Sample[], classes: RunClass[]): string[] {
+function holdOutOnePerClass(samples: Sample[], classes: TrainClass[]): string[] {
   const flags: string[] = [];
   classes.forEach((c, ci) => {
     const members = samples.filter((s) => s.classIndex === ci);
@@ -424,20 +359,18 @@ function withAugmentation(
 }
 
 interface AllPredictions {
-  rows: PredictionInsert[];
+  rows: PredictionRow[];
   x: Float32Array;
   splits: Split[];
   byImage: Map<number, number>;
 }
 
 async function predictAll(
-  db: Database,
-  modelId: number,
+  images: ImageFeatures[],
   head: HeadWeights,
   dim: number,
   signal: AbortSignal,
 ): Promise<AllPredictions> {
-  const images = imagesWithFeatures(db, modelId);
   const x = new Float32Array(images.length * dim);
   images.forEach((r, i) => x.set(r.vector, i * dim));
   const C = head.bias.length;
@@ -494,7 +427,7 @@ async function addOutOfFold(
   });
 }
 
-function toSplitMetrics(e: Evaluation, classes: RunClass[], count: number): SplitMetrics {
+function toSplitMetrics(e: Evaluation, classes: TrainClass[], count: number): SplitMetrics {
   return {
     accuracy: e.accuracy,
     loss: e.loss,
