@@ -1,15 +1,19 @@
 /**
- * The training use cases: one-click training as a job, accepting suggestions, and the runs and
- * predictions it leaves behind. The handlers, and through them the CLI, call only these.
+ * The training use cases: one-click training as a job, accepting suggestions, the runs and
+ * predictions it leaves behind, and trying the trained model on images. The handlers, and
+ * through them the CLI, call only these.
  */
-import type { ParsedArgs, TrainSettings } from '../api/contract.ts';
+import type { ImagePrediction, ParsedArgs, TrainSettings } from '../api/contract.ts';
+import { ApiError } from '../api/errors.ts';
+import { remedyDetails } from '../api/remedies.ts';
 import { requireModel } from '../api/handlers/model.ts';
 import type { Core } from '../core.ts';
-import type { JobContext } from '../jobs/manager.ts';
-import type { TrainTaskInput, TrainTaskOutput } from '../jobs/compute-tasks.ts';
+import type { PredictTaskInput, TrainTaskInput, TrainTaskOutput } from '../jobs/compute-tasks.ts';
+import { cropMode, modelPreprocessing } from '../store/models.ts';
 import { acceptSuggestions as recordAccepted } from '../store/labels.ts';
 import type { ProjectStore } from '../store/project.ts';
-import { suggestionsToAccept } from '../store/runs.ts';
+import { currentRunId, runHead, suggestionsToAccept } from '../store/runs.ts';
+import { extractFeatures } from './train-features.ts';
 
 // Reading runs and predictions needs nothing beyond the store's queries.
 export {
@@ -21,9 +25,6 @@ export {
   setCurrentRun,
 } from '../store/runs.ts';
 
-/** Computes the features training needs that are still missing, as the job's first phase. */
-export type LabeledFeaturesPass = (ctx: JobContext, augment: boolean) => Promise<unknown>;
-
 /**
  * One-click training: missing features first, then the head off-thread. Training changes no
  * label, so it announces nothing on `dataset.changed`: clients learn of the new run from the
@@ -33,11 +34,12 @@ export function startTraining(
   core: Core,
   project: ProjectStore,
   settings: ParsedArgs<'train.start'>['settings'],
-  computeFeatures: LabeledFeaturesPass,
 ): { jobId: string } {
   requireModel(core, project);
   const job = core.jobs.start('train', async (ctx) => {
-    await computeFeatures(ctx, settings.augment ?? false);
+    const augment = settings.augment ?? false;
+    // One click: features that are missing are computed first, as the job's first phase.
+    await extractFeatures(core, project, ctx, { engine: 'auto', augment }, { labeledOnly: true });
     ctx.throwIfCancelled();
     const model = requireModel(core, project);
     const input: TrainTaskInput = {
@@ -71,4 +73,42 @@ export function acceptSuggestions(
   recordAccepted(project.db, picks);
   core.events.emit('dataset.changed', { reason: 'labels', imageIds: picks.map((p) => p.imageId) });
   return { accepted: picks.length };
+}
+
+/** Runs images (files or uploads) through the model and the current run's head, or ImageNet's. */
+export async function predictImages(
+  core: Core,
+  { paths, images, imagenet, topK }: ParsedArgs<'predict.images'>,
+): Promise<ImagePrediction[]> {
+  const project = core.requireProject();
+  const model = requireModel(core, project);
+  let head: PredictTaskInput['head'] = null;
+  if (!imagenet) {
+    const runId = currentRunId(project);
+    if (runId === null) {
+      throw new ApiError(
+        'precondition',
+        'There is no trained model yet.',
+        remedyDetails('train-or-imagenet'),
+      );
+    }
+    const h = runHead(project, runId);
+    head = {
+      weights: h.weights,
+      bias: h.bias,
+      labels: h.classes.map((c) => c.name),
+      classIds: h.classes.map((c) => c.id),
+    };
+  }
+  const input: PredictTaskInput = {
+    modelPath: core.models.pathFor(model.description.sha256),
+    crop: cropMode(project),
+    preprocessing: modelPreprocessing(model),
+    items: paths
+      ? paths.map((p) => ({ name: p, path: p }))
+      : images!.map((i) => ({ name: i.name, base64: i.base64 })),
+    topK,
+    head,
+  };
+  return core.compute.run<ImagePrediction[]>('predict', input);
 }
