@@ -5,7 +5,7 @@
  */
 import type { Database } from 'better-sqlite3';
 import type { MapPoints } from '../api/contract.ts';
-import { MISLABELED_THRESHOLD } from '../store/images.ts';
+import { mislabeledCondition } from '../store/mislabeled-sql.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { featureSet, loadFeatureMatrix, type FeatureSet } from './feature-set.ts';
 import { layoutFile, readLayout, writeLayout, type Layout, type LayoutMethod } from './layout-cache.ts';
@@ -62,9 +62,10 @@ interface PointRow {
   mislabeled: number | null;
 }
 
+const MISLABELED = mislabeledCondition({ pr: 'pr', r: 'r', l: 'l' });
 const POINTS_SQL = `SELECT i.id, i.hash, i.split, l.class_id,
     json_extract(r.classes, '$[' || pr.class_index || '].id') AS pred, pr.probability,
-    (pr.oof_probability >= @mis AND l.class_id != json_extract(r.classes, '$[' || pr.oof_class_index || '].id')) AS mislabeled
+    (${MISLABELED.sql}) AS mislabeled
   FROM images i
   LEFT JOIN labels l ON l.image_id = i.id
   LEFT JOIN runs r ON r.id = (SELECT CAST(value AS INTEGER) FROM project_settings WHERE key = 'current_run_id')
@@ -85,7 +86,7 @@ export function mapPoints(
   layout.hashes.forEach((h, i) => at.set(h, i));
   const rows: PointRow[] = [];
   let withoutFeatures = 0;
-  for (const r of db.prepare(POINTS_SQL).iterate({ mis: MISLABELED_THRESHOLD }) as Iterable<PointRow>) {
+  for (const r of db.prepare(POINTS_SQL).iterate(...MISLABELED.params) as Iterable<PointRow>) {
     if (at.has(r.hash)) rows.push(r);
     else withoutFeatures++;
   }

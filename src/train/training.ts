@@ -10,6 +10,7 @@ import type { TaskHooks } from '../jobs/task-hooks.ts';
 import { findNearDuplicates, type DuplicateReport } from './duplicates.ts';
 import { trainHead, type HeadWeights, type TrainedHead, type resolveTrainSettings } from './head.ts';
 import { DEFAULT_OOF, outOfFoldPredictions } from './kfold.ts';
+import { outOfFoldFacts } from '../domain/mislabeled-rule.ts';
 import { evaluate, type Evaluation } from './metrics.ts';
 import { predictHead } from './predict.ts';
 import { buildSplits, checkTrainable } from './split.ts';
@@ -66,6 +67,7 @@ export interface PredictionRow {
   probs: Float32Array;
   oofClassIndex: number | null;
   oofProbability: number | null;
+  oofLabelProbability: number | null;
 }
 
 export interface Sample {
@@ -387,6 +389,7 @@ async function predictAll(
       probs: p.probs.slice(i * C, (i + 1) * C),
       oofClassIndex: null,
       oofProbability: null,
+      oofLabelProbability: null,
     })),
   };
 }
@@ -419,11 +422,10 @@ async function addOutOfFold(
     if (!oof.assessable[i]) return;
     const row = predictions.rows[predictions.byImage.get(s.imageId)!];
     if (!row) return;
-    let best = 0;
-    for (let c = 1; c < numClasses; c++)
-      if (oof.probs[i * numClasses + c]! > oof.probs[i * numClasses + best]!) best = c;
-    row.oofClassIndex = best;
-    row.oofProbability = oof.probs[i * numClasses + best]!;
+    const facts = outOfFoldFacts(oof.probs, i, numClasses, s.classIndex);
+    row.oofClassIndex = facts.predicted;
+    row.oofProbability = facts.probability;
+    row.oofLabelProbability = facts.labelProbability;
   });
 }
 
