@@ -20,7 +20,7 @@ export function runExportJob(
   input: ExportTaskInput,
   ctx: JobContext,
 ): Promise<ExportReport> {
-  return compute.run<ExportReport>('export', input, {
+  return compute.run('export', input, {
     signal: ctx.signal,
     onProgress: (p) =>
       ctx.progress({

@@ -71,7 +71,7 @@ export async function extractFeatures(
   };
   const before = featureCounts(project, model.id);
   ctx.progress({ done: 0, total: before.missing, phase: 'computing features', unit: 'images' });
-  const out = await core.compute.run<FeaturesTaskOutput>('features', input, {
+  const out = await core.compute.run('features', input, {
     signal: ctx.signal,
     onProgress: (p) =>
       ctx.progress({

@@ -8,7 +8,7 @@ import { ApiError } from '../api/errors.ts';
 import { remedyDetails } from '../api/remedies.ts';
 import { requireModel } from '../api/handlers/model.ts';
 import type { Core } from '../core.ts';
-import type { PredictTaskInput, TrainTaskInput, TrainTaskOutput } from '../jobs/compute-tasks.ts';
+import type { PredictTaskInput, TrainTaskInput } from '../jobs/compute-tasks.ts';
 import { cropMode, modelPreprocessing } from '../store/models.ts';
 import { acceptSuggestions as recordAccepted } from '../store/labels.ts';
 import type { ProjectStore } from '../store/project.ts';
@@ -47,7 +47,7 @@ export function startTraining(
       modelId: model.id,
       settings: settings as Partial<TrainSettings>,
     };
-    return core.compute.run<TrainTaskOutput>('train', input, {
+    return core.compute.run('train', input, {
       signal: ctx.signal,
       onProgress: (p) =>
         ctx.progress({
@@ -110,5 +110,5 @@ export async function predictImages(
     topK,
     head,
   };
-  return core.compute.run<ImagePrediction[]>('predict', input);
+  return core.compute.run('predict', input);
 }

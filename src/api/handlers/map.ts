@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { MapLayoutResult, MapPoints } from '../../api/contract.ts';
+import type { MapPoints } from '../../api/contract.ts';
 import type { Core } from '../../core.ts';
 import { clusterProposal } from '../../map/cluster-proposals.ts';
 import { featureSet } from '../../map/feature-set.ts';
@@ -37,7 +37,7 @@ export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.poin
         force,
       };
       const job = core.jobs.start('map-layout', (ctx) =>
-        core.compute.run<MapLayoutResult>('map-layout', input, {
+        core.compute.run('map-layout', input, {
           signal: ctx.signal,
           onProgress: (p) =>
             ctx.progress({

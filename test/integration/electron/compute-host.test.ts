@@ -28,7 +28,7 @@ import {
   COMPUTE_WORKER_BUNDLE,
   type ComputeEnd,
   type ComputeStatus,
-} from '../../../electron/compute-protocol.ts';
+} from '../../../electron/compute-process-protocol.ts';
 import { ComputeSupervisor } from '../../../electron/compute-supervisor.ts';
 import { bundleElectron } from '../../../electron/tooling/bundle.ts';
 import { writeGoogLeNet } from '../../fixtures/googlenet.ts';
