@@ -282,7 +282,8 @@ export interface JobInfo {
  * One page of map points. Each array field is base64 of a little-endian typed array with one
  * entry per point (xy: two): ids Int32, xy Float32 in [-1, 1], label and predicted Int32 class
  * ids (0 = none), confidence Float32 (NaN = no prediction), split Uint8 (0 train, 1 validation,
- * 2 test), mislabeled Uint8 (1 = likely mislabeled).
+ * 2 test), mislabeled Uint8 (1 = likely mislabeled); hashes is 32 bytes per point, each
+ * image's SHA-256 content hash (for its `/img/<id>/<sha256>/<variant>` address).
  */
 export interface MapPoints {
   method: 'pca' | 'umap';
@@ -301,6 +302,7 @@ export interface MapPoints {
   confidence: string;
   split: string;
   mislabeled: string;
+  hashes: string;
 }
 
 export interface MapLayoutResult {

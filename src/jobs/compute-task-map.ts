@@ -3,8 +3,8 @@
  * what it answers, and what it reports while it runs. The client's `run`, the worker's task
  * table and each task's own signature are all checked against this map.
  */
-import type { ExportReport, ImagePrediction, MapLayoutResult } from '../api/contract.ts';
-import type { LayoutTaskInput } from '../map/layout-task.ts';
+import type { ClusterProposal, ExportReport, ImagePrediction, MapLayoutResult } from '../api/contract.ts';
+import type { ClustersTaskInput, LayoutTaskInput } from '../services/map.ts';
 import type { TrainTaskInput, TrainTaskOutput } from './train-task.ts';
 import type { FeaturesTaskInput, FeaturesTaskOutput, PredictTaskInput } from './compute-tasks.ts';
 import type { ExportTaskInput } from './export-task.ts';
@@ -16,6 +16,7 @@ export interface ComputeTaskMap {
   predict: { input: PredictTaskInput; output: ImagePrediction[]; progress: TaskProgress };
   export: { input: ExportTaskInput; output: ExportReport; progress: TaskProgress };
   'map-layout': { input: LayoutTaskInput; output: MapLayoutResult; progress: TaskProgress };
+  'clusters-propose': { input: ClustersTaskInput; output: ClusterProposal; progress: TaskProgress };
 }
 
 export type ComputeTaskName = keyof ComputeTaskMap;
@@ -39,6 +40,7 @@ const NAMES: Record<ComputeTaskName, true> = {
   predict: true,
   export: true,
   'map-layout': true,
+  'clusters-propose': true,
 };
 
 /** The names at run time, for checking a name that arrives over the wire. */

@@ -12,5 +12,6 @@ export const computeTasks: ComputeTaskTable = {
   predict: runPredictTask,
   // The exporter pulls in tfjs-converter and the writers: loaded when first used.
   export: async (input, hooks) => (await import('./export-task.ts')).runExportTask(input, hooks),
-  'map-layout': async (input, hooks) => (await import('../map/layout-task.ts')).runLayoutTask(input, hooks),
+  'map-layout': async (input, hooks) => (await import('../services/map.ts')).runLayoutTask(input, hooks),
+  'clusters-propose': async (input) => (await import('../services/map.ts')).runClustersTask(input),
 };

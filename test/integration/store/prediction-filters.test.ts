@@ -6,7 +6,7 @@ import { ApiError } from '../../../src/api/errors.ts';
 import { parseArgs } from '../../../src/api/dispatch.ts';
 import { createClass } from '../../../src/store/classes.ts';
 import { isLikelyMislabeled } from '../../../src/domain/mislabeled-rule.ts';
-import { mapPoints } from '../../../src/map/map-data.ts';
+import { mapPoints } from '../../../src/services/map.ts';
 import { queryImages } from '../../../src/store/images.ts';
 import { setLabels } from '../../../src/store/labels.ts';
 import { ProjectStore } from '../../../src/store/project.ts';
