@@ -7,7 +7,7 @@ import type { ClusterProposal, MapLayoutResult } from '../domain/map.ts';
 import type { ImagePrediction } from '../domain/model.ts';
 import type { ExportReport } from '../domain/training.ts';
 import type { ClustersTaskInput, LayoutTaskInput } from '../services/map.ts';
-import type { TrainTaskInput, TrainTaskOutput } from '../train/train-task.ts';
+import type { TrainTaskInput, TrainTaskOutput } from './train-task.ts';
 import type { FeaturesTaskInput, FeaturesTaskOutput, PredictTaskInput } from './compute-tasks.ts';
 import type { ExportTaskInput } from './export-task.ts';
 import type { TaskHooks, TaskProgress } from './task-hooks.ts';

@@ -20,7 +20,7 @@ import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.t
 import type { Preprocessing } from '../model/pixel-presets.ts';
 import { featureBatchWriter, featureWork, type FeatureWorkRow } from '../store/features.ts';
 import { ProjectStore } from '../store/project.ts';
-import { AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from '../train/train-task.ts';
+import { AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from './train-task.ts';
 import { predictNewImages } from '../services/predict-new.ts';
 import { predictHead } from '../train/predict.ts';
 import type { TaskHooks } from './task-hooks.ts';

@@ -7,13 +7,20 @@ import { basename, join } from 'node:path';
 import type { Core } from '../core.ts';
 import { ApiError } from '../domain/errors.ts';
 import type { JobInfo } from '../domain/jobs.ts';
-import type { ModelSource, ModelStatus } from '../domain/model.ts';
+import type { ModelDescription, ModelSource, ModelStatus } from '../domain/model.ts';
 import { remedyDetails } from '../domain/remedies.ts';
 import { DEFAULT_MODEL_SOURCE, downloadFile } from '../model/download.ts';
 import { engineStatuses } from '../model/engine-status.ts';
 import { errorMessage } from '../model/errors.ts';
 import { fromChoice, type Preprocessing, type PreprocessingChoice } from '../model/pixel-presets.ts';
-import { currentModel, featureCounts, useModel, type ModelRow } from '../store/models.ts';
+import {
+  currentModel,
+  featureCounts,
+  previewModel,
+  useModel,
+  type ModelPreview,
+  type ModelRow,
+} from '../store/models.ts';
 import type { ProjectStore } from '../store/project.ts';
 
 /** Uses a local .onnx file (checked and copied into the library) for the open project. */
@@ -119,8 +126,17 @@ export function savedModelSource(core: Core): ModelSource {
   };
 }
 
-export async function modelStatus(core: Core, project: ProjectStore): Promise<ModelStatus> {
-  const row = adoptLibraryDefault(core, project);
+/**
+ * The project's model state, read without writing: a status is asked for often (and of
+ * read-only projects), so a project without a model is shown the library's default model it
+ * would adopt, and the first action that needs a model records it (`requireModel`).
+ */
+export async function modelStatus(
+  core: Core,
+  project: ProjectStore,
+  defaultSha: string | null = DEFAULT_MODEL_SOURCE.sha256,
+): Promise<ModelStatus> {
+  const row = currentModel(project) ?? previewLibraryDefault(core, project, defaultSha);
   const ready = row !== null && core.models.has(row.description.sha256);
   const engines = await engineStatuses();
   const library = core.models.list();
@@ -141,13 +157,32 @@ export async function modelStatus(core: Core, project: ProjectStore): Promise<Mo
   };
 }
 
-/** A project with no model yet picks up the default model when the library already has it. */
-function adoptLibraryDefault(core: Core, project: ProjectStore): ModelRow | null {
-  const row = currentModel(project);
-  const sha = DEFAULT_MODEL_SOURCE.sha256;
-  if (row || sha === null || !core.models.has(sha)) return row;
+/** The default model as it is in the library, when it is there and intact. */
+function libraryDefault(core: Core, sha: string | null): ModelDescription | null {
+  if (sha === null || !core.models.has(sha)) return null;
   try {
-    const description = core.models.describeSync(sha, DEFAULT_MODEL_SOURCE.fileName, 'download');
+    return core.models.describeSync(sha, DEFAULT_MODEL_SOURCE.fileName, 'download');
+  } catch {
+    return null;
+  }
+}
+
+function previewLibraryDefault(core: Core, project: ProjectStore, sha: string | null): ModelPreview | null {
+  const description = libraryDefault(core, sha);
+  return description ? previewModel(project, description) : null;
+}
+
+/** A project with no model yet adopts the default model when the library already has it. */
+export function adoptLibraryDefault(
+  core: Core,
+  project: ProjectStore,
+  defaultSha: string | null = DEFAULT_MODEL_SOURCE.sha256,
+): ModelRow | null {
+  const row = currentModel(project);
+  if (row) return row;
+  const description = libraryDefault(core, defaultSha);
+  if (!description) return null;
+  try {
     return useModel(project, description);
   } catch {
     return null;

@@ -202,6 +202,22 @@ export function setLabels(
     .immediate();
 }
 
+/** Accepted suggestions, whatever their classes, are one step: one undo takes them all back. */
+export function acceptSuggestions(db: Database, picks: { imageId: number; classId: number }[]): LabelChange {
+  return db
+    .transaction(() => {
+      const step = beginStep(db, 'accept', `accept ${plural(picks.length, 'suggestion')}`);
+      const changed = recordAndApply(
+        db,
+        step,
+        picks.map((p) => [p.imageId, p.classId]),
+        'accepted-suggestion',
+      );
+      return endStep(db, step, changed);
+    })
+    .immediate();
+}
+
 /** Records the labels of a class's images moving to `to` (null: unlabeled) in `step`. */
 function moveClassLabels(db: Database, step: number, from: number, to: number | null): number {
   return stmt(
