@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
 
@@ -35,18 +35,13 @@ test('webcam: hold to record 10 frames into a class; they are labeled and featur
   const modelPath = join(dir, 'googlenet.onnx');
   await writeGoogLeNet(modelPath, { seed: 8 });
   const projectPath = join(dir, 'webcam.incept');
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium(['--enable-unsafe-swiftshader', '--use-angle=swiftshader']);
-  t.after(close);
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  await context.grantPermissions(['camera'], { origin: new URL(server.openUrl).origin });
-  const page = await context.newPage();
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(projectPath);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { page, problems, close } = await openStudio(t, {
+    dir,
+    viewport: { width: 1400, height: 900 },
+    webgl: true,
+    camera: true,
+    project: projectPath,
+  });
   await page.getByLabel('New class name').fill('waving');
   await page.getByLabel('New class name').press('Enter');
   await page.getByTestId('class-list').getByText('waving').first().waitFor();
@@ -90,5 +85,4 @@ test('webcam: hold to record 10 frames into a class; they are labeled and featur
   await page.getByTestId('grid-total').getByText(`${counts.labeled} images`).waitFor();
   assert.deepEqual(problems, []);
   await close();
-  await server.stop();
 });
