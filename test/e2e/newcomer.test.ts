@@ -20,6 +20,7 @@ import {
   cell,
   firstThumbColor,
   importFolder,
+  importModel,
   solidPng,
   thumbnailsPainted,
   writeSolidFolder,
@@ -157,14 +158,6 @@ async function recordJobTexts(page: Page): Promise<() => Promise<string[]>> {
     }).observe(g.document.body, { childList: true, subtree: true, characterData: true });
   });
   return () => page.evaluate(() => (globalThis as unknown as ObserverDoc).__seen ?? []);
-}
-
-async function importModel(page: Page, modelPath: string): Promise<void> {
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
 }
 
 test('one-click Train counts images then epochs, and new images get predictions without a retrain', async (t) => {

@@ -15,7 +15,7 @@ import { tempDir } from '../helpers/tmp.ts';
 import sharp from 'sharp';
 import { rng } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
-import { imagesDecoded, importFolder } from './studio-steps.ts';
+import { imagesDecoded, importFolder, importModel } from './studio-steps.ts';
 
 const KINDS = [{ name: 'stripes' }, { name: 'checks' }, { name: 'speckles' }];
 const PER_KIND = 12;
@@ -98,11 +98,7 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
   });
   await importFolder(page, photos, false);
 
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  const modelPanel = await importModel(page, modelPath);
   await modelPanel.getByRole('button', { name: /Extract features/ }).click();
   await modelPanel.getByText('all done').waitFor({ timeout: 120_000 });
 

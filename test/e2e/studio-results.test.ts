@@ -13,7 +13,7 @@ import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, jpegVariant, shapeImage } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
-import { imagesDecoded, importFolder } from './studio-steps.ts';
+import { imagesDecoded, importFolder, importModel } from './studio-steps.ts';
 
 /** The page's own measurements of an element (the Node tsconfig has no DOM library). */
 async function box(page: Page, selector: string): Promise<{ scrollWidth: number; clientWidth: number }> {
@@ -61,11 +61,7 @@ test('run results, charts, export wording, suggestion thumbnails and duplicates'
     .getByText(/^6\d images$/)
     .waitFor();
 
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  const modelPanel = await importModel(page, modelPath);
   // Every image's features first, so that the unlabeled ones get suggestions.
   await modelPanel.getByRole('button', { name: /Extract features/ }).click();
   await modelPanel.getByText('all done').waitFor({ timeout: 120_000 });

@@ -10,6 +10,7 @@ import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
 import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
+import { importModel } from './studio-steps.ts';
 
 function frames(projectPath: string): { labeled: number; withFeatures: number; inUploads: number } {
   const db = new BetterSqlite3(projectPath, { readonly: true, fileMustExist: true });
@@ -46,11 +47,7 @@ test('webcam: hold to record 10 frames into a class; they are labeled and featur
   await page.getByLabel('New class name').press('Enter');
   await page.getByTestId('class-list').getByText('waving').first().waitFor();
 
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  await importModel(page, modelPath);
 
   await page.getByRole('button', { name: 'Map', exact: true }).click();
   await page.getByTestId('map-capture-toggle').click();
