@@ -7,7 +7,7 @@
 // `import.meta.url` (and dirname/filename) keep naming the original source file, so paths
 // computed from them (migrations, fixtures, createRequire) resolve as they do under tsx.
 // `.svelte.ts` modules get their runes compiled by Svelte, as Vite and the test hooks do.
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -45,21 +45,26 @@ const originalLocations = {
 export async function compileTests(root, files) {
   const outdir = mkdtempSync(join(tmpdir(), 'incept-tests-'));
   symlinkSync(join(root, 'node_modules'), join(outdir, 'node_modules'), 'junction');
-  await build({
-    entryPoints: files,
-    outbase: root,
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    packages: 'external',
-    sourcemap: 'linked',
-    logLevel: 'warning',
-    plugins: [originalLocations],
-  });
+  try {
+    await build({
+      entryPoints: files,
+      outbase: root,
+      outdir,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      plugins: [originalLocations],
+    });
+  } catch (err) {
+    rmSync(outdir, { recursive: true, force: true });
+    throw err;
+  }
   const compiled = new Map(files.map((f) => [f, join(outdir, relative(root, f)).replace(/\.ts$/, '.mjs')]));
   return { outdir, compiled };
 }

@@ -99,11 +99,21 @@ if (only.length === 0) {
 if (wanted('unit')) {
   // One more file in flight than cores keeps the cores busy while a file starts up.
   const files = findTests(join(root, 'test/unit'));
-  const { outdir, compiled } = await compileTests(root, files);
+  let build = null;
   try {
-    runSuite('unit', files, availableParallelism() + 1, compiled);
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
+    build = await compileTests(root, files);
+  } catch (err) {
+    // esbuild has printed where; the suite counts as one failure, like a failed typecheck.
+    console.log(`\n=== unit: the test files did not compile: ${err.message.split('\n')[0]}`);
+    ok = false;
+    totals.failed += 1;
+  }
+  if (build) {
+    try {
+      runSuite('unit', files, availableParallelism() + 1, build.compiled);
+    } finally {
+      rmSync(build.outdir, { recursive: true, force: true });
+    }
   }
 }
 if (wanted('integration')) runSuite('integration', findTests(join(root, 'test/integration')));
