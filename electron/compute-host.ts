@@ -12,16 +12,17 @@
 import { dirname, join } from 'node:path';
 import { parentPort as workerParentPort, isMainThread } from 'node:worker_threads';
 import { createCoreDispatch } from '../src/api/handlers.ts';
-import { ApiError } from '../src/api/errors.ts';
 import { Core } from '../src/core.ts';
 import { resolveImageRequest } from '../src/images/image-request.ts';
 import { COMPUTE_WORKER_ENV } from '../src/jobs/compute-client.ts';
+import { RpcResponder } from '../src/rpc/responder.ts';
 import {
   COMPUTE_HOST_ENV,
   COMPUTE_WORKER_BUNDLE,
   parseToCompute,
   type FromCompute,
-} from './compute-protocol.ts';
+} from './compute-process-protocol.ts';
+import type { ImageBytes } from './image-protocol.ts';
 
 export interface HostTransport {
   send(msg: FromCompute): void;
@@ -56,16 +57,8 @@ export function startComputeHost(transport: HostTransport, core: Core = new Core
       await core.dispose();
     })());
 
-  /** Runs one request; whatever it throws goes back as the API's `{ code, message }`. */
-  const answer = async (id: number, work: () => Promise<FromCompute>): Promise<void> => {
-    let reply: FromCompute;
-    try {
-      reply = await work();
-    } catch (err) {
-      reply = { type: 'error', id, error: ApiError.from(err).toJSON() };
-    }
-    send(reply);
-  };
+  // Whatever a request throws goes back as the API's `{ code, message, details }`.
+  const responder = new RpcResponder(send);
 
   transport.onMessage((raw) => {
     const msg = parseToCompute(raw);
@@ -75,16 +68,12 @@ export function startComputeHost(transport: HostTransport, core: Core = new Core
     }
     switch (msg.type) {
       case 'call':
-        void answer(msg.id, async () => ({
-          type: 'result',
-          id: msg.id,
-          result: (await dispatch(msg.method, msg.args)) ?? null,
-        }));
+        void responder.serve(msg.id, () => dispatch(msg.method, msg.args));
         return;
       case 'image':
-        void answer(msg.id, async () => {
+        void responder.serve(msg.id, async (): Promise<ImageBytes> => {
           const image = await resolveImageRequest(core.requireProject(), msg.rest);
-          return { type: 'image', id: msg.id, contentType: image.contentType, body: exactBytes(image.body) };
+          return { contentType: image.contentType, body: exactBytes(image.body) };
         });
         return;
       case 'shutdown':

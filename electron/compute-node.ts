@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { COMPUTE_HOST_ENV } from './compute-protocol.ts';
+import { COMPUTE_HOST_ENV } from './compute-process-protocol.ts';
 import type { ComputeConnection } from './compute-supervisor.ts';
 
 export interface NodeComputeOptions {

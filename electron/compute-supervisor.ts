@@ -6,14 +6,16 @@
  */
 import type { EventName, Events } from '../src/api/contract.ts';
 import { ApiError } from '../src/api/errors.ts';
+import { RpcCaller } from '../src/rpc/caller.ts';
 import {
   describeCrash,
+  isImageBytes,
   parseFromCompute,
   type ComputeEnd,
   type ComputeStatus,
   type FromCompute,
   type ToCompute,
-} from './compute-protocol.ts';
+} from './compute-process-protocol.ts';
 import type { ImageBytes } from './image-protocol.ts';
 
 export interface ProcessEnd {
@@ -48,18 +50,12 @@ export interface SupervisorOptions {
   shutdownTimeoutMs?: number;
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-}
-
 export class ComputeSupervisor {
   readonly #opts: Required<Omit<SupervisorOptions, 'onEvent' | 'onStatus' | 'onEnd'>> &
     Pick<SupervisorOptions, 'onEvent' | 'onStatus' | 'onEnd'>;
   #conn: ComputeConnection | null = null;
   #ready: Promise<ComputeConnection> | null = null;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
+  readonly #calls = new RpcCaller();
   #projectPath: string | null = null;
   #crashTimes: number[] = [];
   #restarts = 0;
@@ -106,7 +102,9 @@ export class ComputeSupervisor {
   /** Image bytes for `<id>/<variant>`. Rejects with an ApiError. */
   async image(rest: string): Promise<ImageBytes> {
     const conn = await this.#whenReady();
-    return (await this.#request(conn, (id) => ({ type: 'image', id, rest }))) as ImageBytes;
+    const reply = await this.#request(conn, (id) => ({ type: 'image', id, rest }));
+    if (!isImageBytes(reply)) throw new ApiError('internal', 'The compute process sent a malformed image.');
+    return reply;
   }
 
   /** Asks the process to close its project and exit; kills it if it does not in time. */
@@ -214,16 +212,11 @@ export class ComputeSupervisor {
   }
 
   #request(conn: ComputeConnection, make: (id: number) => ToCompute): Promise<unknown> {
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+    return this.#calls.call((id) => {
       try {
         conn.post(make(id));
       } catch (err) {
-        this.#pending.delete(id);
-        reject(
-          new ApiError('unavailable', `The compute process is not reachable: ${(err as Error).message}`),
-        );
+        throw new ApiError('unavailable', `The compute process is not reachable: ${(err as Error).message}`);
       }
     });
   }
@@ -236,12 +229,7 @@ export class ComputeSupervisor {
       this.#opts.onEvent?.(msg.event, msg.payload);
       return;
     }
-    const pending = this.#pending.get(msg.id);
-    if (!pending) return;
-    this.#pending.delete(msg.id);
-    if (msg.type === 'result') pending.resolve(msg.result);
-    else if (msg.type === 'image') pending.resolve({ contentType: msg.contentType, body: msg.body });
-    else pending.reject(ApiError.from(msg.error));
+    this.#calls.handle(msg);
   }
 
   #onEnd(conn: ComputeConnection, end: ProcessEnd): void {
@@ -290,8 +278,6 @@ export class ComputeSupervisor {
   }
 
   #failPending(err: ApiError): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(err);
+    this.#calls.failAll(err);
   }
 }

@@ -4,7 +4,7 @@
  * crashes, restarts) is in the Electron-free ComputeSupervisor.
  */
 import { app, MessageChannelMain, utilityProcess } from 'electron';
-import { COMPUTE_HOST_ENV } from './compute-protocol.ts';
+import { COMPUTE_HOST_ENV } from './compute-process-protocol.ts';
 import type { ComputeConnection } from './compute-supervisor.ts';
 
 export const COMPUTE_SERVICE_NAME = 'Incept compute';

@@ -6,7 +6,7 @@
  *
  * The renderer may import the types: `import type { DesktopApi } from '../../../electron/desktop-api.ts'`.
  */
-import type { ComputeStatus } from './compute-protocol.ts';
+import type { ComputeStatus } from './compute-process-protocol.ts';
 
 export type { ComputeStatus };
 

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { MethodName } from '../src/api/contract.ts';
 import { assertMethod, parseArgs } from '../src/api/dispatch.ts';
 import { ApiError, type ApiErrorShape } from '../src/api/errors.ts';
+import { errorToWire } from '../src/rpc/errors.ts';
 import type { DesktopInvokeChannel } from './desktop-api.ts';
 import { desktopArgs, type DesktopArgs } from './desktop-args.ts';
 import { isTrustedSender } from './security.ts';
@@ -35,7 +36,7 @@ async function reply(work: () => Promise<unknown>): Promise<IpcReply> {
   try {
     return { ok: true, result: (await work()) ?? null };
   } catch (err) {
-    return { ok: false, error: ApiError.from(err).toJSON() };
+    return { ok: false, error: errorToWire(err) };
   }
 }
 

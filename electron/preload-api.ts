@@ -6,8 +6,9 @@
  * rejects: it resolves to an `IpcReply`, and `installMainWorldApi` (run in the page's own world)
  * turns failures into Errors that keep `.code`, as `RemoteError` does in browser mode.
  */
-import { channelFor, eventNames, isMethodName, type EventName } from '../src/api/contract.ts';
+import { channelFor, eventNames, isMethodName, type EventName, type Events } from '../src/api/contract.ts';
 import type { ApiErrorShape } from '../src/api/errors.ts';
+import { EventRouter } from '../src/rpc/events.ts';
 import {
   DESKTOP_CHANNELS,
   parseMenuCommand,
@@ -44,17 +45,11 @@ function isReply(value: unknown): value is IpcReply {
 
 /** `call` only for the contract's methods, `on` only for its events; one IPC listener in all. */
 export function createBridgeApi(ipc: IpcRendererLike): BridgeApi {
-  const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
+  const events = new EventRouter<Events>();
   ipc.on(DESKTOP_CHANNELS.apiEvent, (_event, message) => {
     const m = message as { event?: unknown; payload?: unknown } | null;
     if (!m || typeof m.event !== 'string' || !(eventNames as readonly string[]).includes(m.event)) return;
-    for (const l of listeners.get(m.event as EventName) ?? []) {
-      try {
-        l(m.payload);
-      } catch (err) {
-        console.error(`listener for ${m.event} failed:`, err);
-      }
-    }
+    events.emit(m.event as EventName, m.payload as never);
   });
   return {
     call(method, args) {
@@ -71,10 +66,7 @@ export function createBridgeApi(ipc: IpcRendererLike): BridgeApi {
         throw new Error(`Unknown event ${JSON.stringify(event)}. Known events: ${eventNames.join(', ')}`);
       }
       if (typeof listener !== 'function') throw new Error('on() needs a listener function.');
-      let set = listeners.get(event as EventName);
-      if (!set) listeners.set(event as EventName, (set = new Set()));
-      set.add(listener);
-      return () => void set.delete(listener);
+      return events.on(event as EventName, listener);
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Bundles the Electron side with esbuild into `electron/dist/`:
  *
- * - `main.cjs`, `compute-host.cjs` and `compute-worker.cjs` (Node targets): our TypeScript,
+ * - `main.cjs`, `compute-host.cjs`, `compute-worker.cjs` and `tfjs-check-worker.cjs` (Node targets): our TypeScript,
  *   `src/` included, in one file each; packages stay in node_modules (native ones must, and they
  *   are shipped anyway), and so do tfjs-backend-wasm's `.wasm` files, found through its package.
  *   The worker is the compute host's worker thread (`src/jobs/compute-worker.ts`): bundled, it
@@ -27,13 +27,15 @@ export interface BundleOptions {
   entries?: BundleEntry[];
 }
 
-export type BundleEntry = 'main' | 'preload' | 'compute-host' | 'compute-worker';
+export type BundleEntry = 'main' | 'preload' | 'compute-host' | 'compute-worker' | 'tfjs-check-worker';
 
 /** The Node-target bundles and their sources (each is written as `<name>.cjs`). */
 const NODE_ENTRIES = {
   main: join('electron', 'main.ts'),
   'compute-host': join('electron', 'compute-host.ts'),
   'compute-worker': join('src', 'jobs', 'compute-worker.ts'),
+  // The export's TensorFlow.js self-check threads, started by the compute worker beside itself.
+  'tfjs-check-worker': join('src', 'export', 'tfjs-check-worker.ts'),
 } as const;
 
 const toPosix = (p: string): string => p.split(sep).join('/');
@@ -127,7 +129,7 @@ function nodeBanner(root: string, outdir: string): string {
 export async function bundleElectron(opts: BundleOptions): Promise<string[]> {
   const root = resolve(opts.root);
   const outdir = resolve(opts.outdir ?? join(root, ELECTRON_DIST));
-  const entries = opts.entries ?? ['main', 'preload', 'compute-host', 'compute-worker'];
+  const entries = opts.entries ?? ['main', 'preload', 'compute-host', 'compute-worker', 'tfjs-check-worker'];
   const common: BuildOptions = {
     absWorkingDir: root,
     bundle: true,
@@ -157,6 +159,7 @@ export async function bundleElectron(opts: BundleOptions): Promise<string[]> {
   if (entries.includes('main')) builds.push(node('main', [mainProcessStubs()]));
   if (entries.includes('compute-host')) builds.push(node('compute-host', []));
   if (entries.includes('compute-worker')) builds.push(node('compute-worker', []));
+  if (entries.includes('tfjs-check-worker')) builds.push(node('tfjs-check-worker', []));
   if (entries.includes('preload')) {
     builds.push(
       build({

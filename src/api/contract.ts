@@ -11,7 +11,12 @@
  */
 import { z } from 'zod';
 import type { ApiErrorShape } from './errors.ts';
-import type { TrainSettings as HeadSettings } from '../train/settings.ts';
+import {
+  settingProblem,
+  TRAIN_SETTING_FIELDS,
+  type TrainSettingKey,
+  type TrainSettings as HeadSettings,
+} from '../train/settings.ts';
 import type { Preprocessing } from '../model/pixel-presets.ts';
 import type { EngineName } from '../model/engines/types.ts';
 
@@ -277,7 +282,8 @@ export interface JobInfo {
  * One page of map points. Each array field is base64 of a little-endian typed array with one
  * entry per point (xy: two): ids Int32, xy Float32 in [-1, 1], label and predicted Int32 class
  * ids (0 = none), confidence Float32 (NaN = no prediction), split Uint8 (0 train, 1 validation,
- * 2 test), mislabeled Uint8 (1 = likely mislabeled).
+ * 2 test), mislabeled Uint8 (1 = likely mislabeled); hashes is 32 bytes per point, each
+ * image's SHA-256 content hash (for its `/img/<id>/<sha256>/<variant>` address).
  */
 export interface MapPoints {
   method: 'pca' | 'umap';
@@ -296,6 +302,7 @@ export interface MapPoints {
   confidence: string;
   split: string;
   mislabeled: string;
+  hashes: string;
 }
 
 export interface MapLayoutResult {
@@ -520,6 +527,23 @@ export interface Places {
 // ---------------------------------------------------------------------------------------------
 // Argument schemas that several methods share
 
+/**
+ * The head's settings, checked by the same table and words as `resolveTrainSettings` (limits,
+ * defaults and messages live in src/train/settings.ts).
+ */
+type HeadSettingSchemas = { [K in TrainSettingKey]: z.ZodType<HeadSettings[K], HeadSettings[K]> };
+function headSettingSchemas(): HeadSettingSchemas {
+  const keys = Object.keys(TRAIN_SETTING_FIELDS) as TrainSettingKey[];
+  return Object.fromEntries(
+    keys.map((key) => [
+      key,
+      z.custom((v) => settingProblem(key, v) === null, {
+        error: (issue) => settingProblem(key, issue.input) ?? `${key} is not valid`,
+      }),
+    ]),
+  ) as unknown as HeadSettingSchemas;
+}
+
 export const ImageFilter = z
   .object({
     kind: z
@@ -547,8 +571,9 @@ export const ImageFilter = z
     /** Suggestions only: smallest margin first (default) or most probable first. */
     order: z.enum(['uncertain', 'confident']).optional(),
     /**
-     * Suggestions: the suggestion's probability is at least this. Mislabeled: the out-of-fold
-     * probability is at least this (and never below the 0.7 that makes an image "likely mislabeled").
+     * The probability each listed image shows is at least this: the suggestion's for
+     * suggestions, the out-of-fold prediction's for mislabeled (a higher bar than the rule's own
+     * only narrows the list). The same meaning as in predictions.query.
      */
     minProbability: z.number().min(0).max(1).optional(),
   })
@@ -848,24 +873,7 @@ export const methods = {
     z
       .object({
         settings: z
-          .object({
-            epochs: z.number().int().min(1).max(10_000),
-            earlyStopping: z.boolean(),
-            patience: z.number().int().min(1).max(1000),
-            learningRate: z.number().positive().max(10),
-            batchSize: z.number().int().min(1).max(65_536),
-            l2: z.number().min(0).max(10),
-            optimizer: z.enum(['adam', 'sgd']),
-            momentum: z.number().min(0).max(0.999),
-            standardize: z.boolean(),
-            classWeighting: z.enum(['auto', 'balanced', 'none']),
-            seed: z
-              .number()
-              .int()
-              .min(0)
-              .max(2 ** 31 - 1),
-            augment: z.boolean(),
-          })
+          .object({ ...headSettingSchemas(), augment: z.boolean() })
           .partial()
           .strict()
           .default({}),
@@ -892,6 +900,10 @@ export const methods = {
       .object({
         kind: z.enum(['all', 'suggestions', 'mislabeled', 'duplicates']).default('all'),
         order: z.enum(['uncertain', 'confident']).default('uncertain'),
+        /**
+         * Each item's `probability` is at least this (for mislabeled, the out-of-fold one), as
+         * images.query's filter of the same kind; duplicates ignore it.
+         */
         minProbability: z.number().min(0).max(1).default(0),
         offset: z.number().int().min(0).default(0),
         limit: z.number().int().min(1).max(1000).default(100),

@@ -27,6 +27,7 @@ import {
   type TensorSpec,
 } from './model-card.ts';
 import { analyzeModel, type ModelAnalysis } from '../model/graph/analyze.ts';
+import { quantizeFiltersPerChannel } from './channel-quantization.ts';
 import { buildOnnxModel } from './onnx-export.ts';
 import { checkOnnx, checkTfjs, decodeCheckImages, type CheckImage, type FormatCheck } from './self-check.ts';
 import { buildTfGraph, exportBatch } from './tfjs-graph.ts';
@@ -289,7 +290,11 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
         preprocessing: input.preprocessing,
         pixels: input.pixels,
       });
-      const packed = packWeights(graph.weights, input.quantize);
+      const { nodes, weights } =
+        input.quantize === 'uint8'
+          ? quantizeFiltersPerChannel(graph.modelTopology.node, graph.weights)
+          : { nodes: graph.modelTopology.node, weights: graph.weights };
+      const packed = packWeights(weights, input.quantize);
       const dir = join(staging, 'tfjs');
       await mkdir(dir);
       const modelJson = {
@@ -298,7 +303,7 @@ export async function exportModel(input: ExportInput, hooks: ExportHooks = {}): 
         convertedBy: `Incept ${input.metadata.appVersion}`,
         signature: graph.signature,
         userDefinedMetadata: { incept: common },
-        modelTopology: graph.modelTopology,
+        modelTopology: { ...graph.modelTopology, node: nodes },
         weightsManifest: packed.manifest,
       };
       await writeFile(join(dir, 'model.json'), JSON.stringify(modelJson));

@@ -5,13 +5,20 @@
  * compare with the probabilities the app itself computed.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { ModelError } from '../model/errors.ts';
 import { decodeRgb224, toModelInput, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
-import { useBestBackend, type tf as TfNamespace } from '../model/tfjs-runtime.ts';
+import type { tf as TfNamespace } from '../model/tfjs-runtime.ts';
 import type { Quantize } from './tfjs-weights.ts';
 import type { Preprocessing } from '../model/pixel-presets.ts';
+import {
+  TFJS_CHECK_WORKER_BUNDLE,
+  type FromTfjsCheckWorker,
+  type ToTfjsCheckWorker,
+} from './tfjs-check-protocol.ts';
 
 type Tf = typeof TfNamespace;
 
@@ -224,41 +231,135 @@ export function graphModelFromDir(tf: Tf, dir: string): TfNamespace.io.IOHandler
   };
 }
 
+/**
+ * How the tfjs check threads are started: from the bundle beside this one when running as the
+ * Electron bundle (CommonJS, where tsx cannot run TypeScript from app.asar), else the TypeScript
+ * source through the same tsx entry as the compute worker.
+ */
+function tfjsWorkerStart(): { script: string | URL; entry?: string } {
+  if (typeof __filename === 'string' && __filename.endsWith('.cjs')) {
+    return { script: join(dirname(__filename), TFJS_CHECK_WORKER_BUNDLE) };
+  }
+  return {
+    script: new URL('../jobs/compute-worker-entry.mjs', import.meta.url),
+    entry: new URL('./tfjs-check-worker.ts', import.meta.url).href,
+  };
+}
+
+/** tfjs-wasm threads for the check: one per core, at most two (each holds the whole model). */
+export function tfjsCheckThreads(): number {
+  return Math.max(1, Math.min(2, availableParallelism()));
+}
+
+/** A tfjs-check worker thread: the stock loader with the exported model loaded, run per batch. */
+class TfjsThread {
+  readonly ready: Promise<string>;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve(p: Float32Array): void; reject(e: Error): void }>();
+  private nextId = 1;
+  private failure: Error | null = null;
+
+  constructor(dir: string) {
+    const start = tfjsWorkerStart();
+    this.worker = new Worker(start.script, { workerData: { entry: start.entry, dir } });
+    let onReady: (backend: string) => void = () => {};
+    let onFail: (e: Error) => void = () => {};
+    this.ready = new Promise<string>((resolve, reject) => {
+      onReady = resolve;
+      onFail = reject;
+    });
+    // A thread closed before it was ready (another one failed first) is no error of its own.
+    this.ready.catch(() => {});
+    this.worker.on('message', (msg: FromTfjsCheckWorker) => {
+      if (msg.type === 'ready') onReady(msg.backend);
+      else if (msg.type === 'result') this.settle(msg.id, (p) => p.resolve(msg.probs));
+      else if (msg.id === null)
+        this.fail(new Error(`TensorFlow.js could not load the export: ${msg.message}`), onFail);
+      else
+        this.settle(msg.id, (p) => p.reject(new Error(`TensorFlow.js failed on the export: ${msg.message}`)));
+    });
+    this.worker.on('error', (err) => this.fail(err, onFail));
+    this.worker.on('exit', (code) =>
+      this.fail(new Error(`The TensorFlow.js check thread stopped (exit code ${code}).`), onFail),
+    );
+  }
+
+  private settle(id: number, f: (p: { resolve(p: Float32Array): void; reject(e: Error): void }) => void) {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (p) f(p);
+  }
+
+  private fail(err: Error, onFail: (e: Error) => void) {
+    this.failure ??= err;
+    onFail(err);
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  run(input: Float32Array, shape: [number, number, number, number]): Promise<Float32Array> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<Float32Array>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const msg: ToTfjsCheckWorker = { type: 'run', id, input, shape };
+      this.worker.postMessage(msg, [input.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error('closed');
+    await this.worker.terminate();
+  }
+}
+
+/**
+ * Runs the written TF.js model with the stock loader on every check image. Each of `threads`
+ * worker threads loads the files itself and takes the next batch when it is free, so the check
+ * uses the cores that onnxruntime leaves idle; the comparison happens here, in image order.
+ */
 export async function checkTfjs(
   dir: string,
-  opts: { preprocessing: boolean; pixels: Preprocessing; quantize: Quantize },
+  opts: { preprocessing: boolean; pixels: Preprocessing; quantize: Quantize; threads?: number | undefined },
   images: CheckImage[],
   hooks: CheckHooks = {},
 ): Promise<FormatCheck> {
   const start = performance.now();
-  const { tf, backend } = await useBestBackend();
-  const model = await tf.loadGraphModel(graphModelFromDir(tf, dir));
-  const cmp = new Comparison(opts.quantize);
+  const size = hooks.batch ?? BATCH;
+  const batches = Math.ceil(images.length / size);
+  const count = Math.max(1, Math.min(opts.threads ?? tfjsCheckThreads(), batches));
+  const threads = Array.from({ length: count }, () => new TfjsThread(dir));
+  const results: Float32Array[] = new Array(batches);
+  let backend = '';
   try {
-    const inputName = model.inputs[0]?.name ?? '';
-    const run = async (batch: CheckImage[]): Promise<Float32Array> => {
-      const x = batchInput(
-        batch.map((b) => b.rgb),
-        opts.preprocessing ? 'rgb-nhwc' : 'model-nhwc',
-        opts.pixels,
-      );
-      const input = tf.tensor4d(x, [batch.length, INPUT_SIZE, INPUT_SIZE, 3]);
-      try {
-        const y = model.execute({ [inputName]: input }) as TfNamespace.Tensor;
-        try {
-          return (await y.data()) as Float32Array;
-        } finally {
-          y.dispose();
+    let next = 0;
+    await Promise.all(
+      threads.map(async (thread) => {
+        backend = await thread.ready;
+        while (next < batches) {
+          hooks.signal?.throwIfAborted();
+          const b = next++;
+          const batch = images.slice(b * size, (b + 1) * size);
+          const x = batchInput(
+            batch.map((i) => i.rgb),
+            opts.preprocessing ? 'rgb-nhwc' : 'model-nhwc',
+            opts.pixels,
+          );
+          results[b] = await thread.run(x, [batch.length, INPUT_SIZE, INPUT_SIZE, 3]);
+          for (let i = 0; i < batch.length; i++) hooks.progress?.();
         }
-      } finally {
-        input.dispose();
-      }
-    };
-    await compareAll(run, images, cmp, hooks);
+      }),
+    );
   } finally {
-    model.dispose();
+    await Promise.all(threads.map((t) => t.close()));
   }
-  return cmp.result('tfjs', `tfjs-${backend}`, performance.now() - start);
+  const cmp = new Comparison(opts.quantize);
+  results.forEach((probs, b) => cmp.add(probs, images.slice(b * size, (b + 1) * size)));
+  return cmp.result(
+    'tfjs',
+    `tfjs-${backend} (${count} thread${count > 1 ? 's' : ''})`,
+    performance.now() - start,
+  );
 }
 
 /** Runs every check image through `run` in batches and compares. */

@@ -3,30 +3,15 @@
  * the way tfjs-core's `io.decodeWeights` reads them back: float16 halves, or uint8 with a
  * per-tensor affine `value = q · scale + min` (min nudged so 0 stays exact, as tfjs-converter
  * does).
+ *
+ * Entries marked `uint8Codes` already hold integer codes 0…255 (per-channel filters, see
+ * channel-quantization.ts): they are stored as uint8 with min 0 and scale 1, which decodes exactly.
  */
+import type { WeightEntry } from '../model/graph/export-writers.ts';
+
 export type Quantize = 'none' | 'float16' | 'uint8';
 
-export interface WeightEntry {
-  name: string;
-  shape: number[];
-  dtype: 'float32' | 'int32';
-  data: Float32Array | Int32Array;
-  /** Only large convolution weights are quantized (see isLargeConvWeight); the rest stays exact. */
-  quantizable: boolean;
-}
-
-/** Below this many values a weight saves too little to be worth any rounding. */
-export const QUANTIZE_MIN_VALUES = 1024;
-
-/**
- * Which weights quantization may touch: convolution filters of some size. They are nearly all of
- * the bytes, and each output sums many of them, so rounding errors average out. Biases and the
- * classifier are a few kilobytes and feed the logits directly: rounding them moves every
- * probability (8 bits over a bias range of −42…98 is a step of 0.5 in a logit), so they stay float32.
- */
-export function isLargeConvWeight(dims: readonly number[]): boolean {
-  return dims.length === 4 && dims.reduce((a, b) => a * b, 1) >= QUANTIZE_MIN_VALUES;
-}
+export type { WeightEntry } from '../model/graph/export-writers.ts';
 
 export interface ManifestEntry {
   name: string;
@@ -128,7 +113,10 @@ export function packWeights(
     const finite = e.dtype === 'float32' && (e.data as Float32Array).every(Number.isFinite);
     const spec: ManifestEntry = { name: e.name, shape: e.shape, dtype: e.dtype };
     let bytes: Uint8Array;
-    if (quantize !== 'none' && e.quantizable && finite) {
+    if (e.uint8Codes) {
+      bytes = Uint8Array.from(e.data as Float32Array);
+      spec.quantization = { dtype: 'uint8', min: 0, scale: 1 };
+    } else if (quantize !== 'none' && e.quantizable && finite) {
       if (quantize === 'float16') {
         bytes = quantizeFloat16(e.data as Float32Array);
         spec.quantization = { dtype: 'float16' };

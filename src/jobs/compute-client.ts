@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ApiError, type ApiErrorCode } from '../api/errors.ts';
-import type { ComputeTaskName, FromWorker, ToWorker } from './compute-protocol.ts';
+import { ApiError } from '../api/errors.ts';
+import { RpcCaller } from '../rpc/caller.ts';
+import type { RpcCall, RpcCancel } from '../rpc/wire.ts';
+import type { ComputeTaskName, TaskInput, TaskOutput, TaskProgressOf } from './compute-task-map.ts';
 
 /**
  * The absolute path of a bundled compute worker (`compute-worker.cjs`, plain JavaScript). The
@@ -41,10 +43,12 @@ export function computeWorkerStart(bundledWorker: string | undefined): {
   return { script: bundledWorker };
 }
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: unknown): void;
-  onProgress?: ((p: Extract<FromWorker, { type: 'progress' }>) => void) | undefined;
+export interface RunOptions<K extends ComputeTaskName> {
+  /** Aborting asks the worker to stop the task; the call then rejects with `cancelled`. */
+  signal?: AbortSignal | undefined;
+  onProgress?: ((progress: TaskProgressOf<K>) => void) | undefined;
+  /** Buffers in the input to move to the worker rather than copy. */
+  transfer?: ArrayBuffer[];
 }
 
 /**
@@ -53,37 +57,37 @@ interface Pending {
  */
 export class ComputeClient {
   #worker: Worker | null = null;
-  #nextId = 1;
-  readonly #pending = new Map<number, Pending>();
+  readonly #calls = new RpcCaller((id) =>
+    this.#worker?.postMessage({ type: 'cancel', id } satisfies RpcCancel),
+  );
   readonly #bundledWorker: string | undefined;
 
   constructor(opts: ComputeClientOptions = {}) {
     this.#bundledWorker = opts.bundledWorker ?? (process.env[COMPUTE_WORKER_ENV] || undefined);
   }
 
-  run<T>(
-    task: ComputeTaskName,
-    input: unknown,
-    opts: { signal?: AbortSignal; onProgress?: Pending['onProgress']; transfer?: ArrayBuffer[] } = {},
-  ): Promise<T> {
+  /** Runs one task of the task map in the worker; input, output and progress are typed by it. */
+  run<K extends ComputeTaskName>(
+    task: K,
+    input: TaskInput<K>,
+    opts: RunOptions<K> = {},
+  ): Promise<TaskOutput<K>> {
     let worker: Worker;
     try {
       worker = this.#ensureWorker();
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, {
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        onProgress: opts.onProgress,
-      });
-      const cancel = (): void => this.#post({ type: 'cancel', id });
-      if (opts.signal?.aborted) cancel();
-      opts.signal?.addEventListener('abort', cancel, { once: true });
-      worker.postMessage({ type: 'task', id, task, input } satisfies ToWorker, opts.transfer ?? []);
+    const request = (id: number): RpcCall<K, TaskInput<K>> => ({
+      type: 'call',
+      id,
+      method: task,
+      args: input,
     });
+    return this.#calls.call<TaskOutput<K>, TaskProgressOf<K>>(
+      (id) => worker.postMessage(request(id), opts.transfer ?? []),
+      { signal: opts.signal, onProgress: opts.onProgress },
+    );
   }
 
   async dispose(): Promise<void> {
@@ -92,53 +96,25 @@ export class ComputeClient {
     if (worker) await worker.terminate();
   }
 
-  #post(msg: ToWorker): void {
-    this.#worker?.postMessage(msg);
-  }
-
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
     // The tsx entry registers tsx itself when the loader is not inherited through execArgv.
     const start = computeWorkerStart(this.#bundledWorker);
     const worker = new Worker(start.script, start.workerData ? { workerData: start.workerData } : {});
     worker.unref();
-    worker.on('message', (msg: FromWorker) => this.#onMessage(msg));
+    worker.on('message', (msg: unknown) => void this.#calls.handle(msg));
     worker.on('error', (err) =>
-      this.#failAll(new ApiError('internal', `The compute worker crashed: ${err.message}`)),
+      this.#calls.failAll(new ApiError('internal', `The compute worker crashed: ${err.message}`)),
     );
     worker.on('exit', (code) => {
       if (this.#worker === worker) this.#worker = null;
-      if (this.#pending.size > 0) {
-        this.#failAll(new ApiError('internal', `The compute worker stopped (exit code ${code}). Try again.`));
+      if (this.#calls.size > 0) {
+        this.#calls.failAll(
+          new ApiError('internal', `The compute worker stopped (exit code ${code}). Try again.`),
+        );
       }
     });
     this.#worker = worker;
     return worker;
-  }
-
-  #onMessage(msg: FromWorker): void {
-    const pending = this.#pending.get(msg.id);
-    if (!pending) return;
-    switch (msg.type) {
-      case 'progress':
-        pending.onProgress?.(msg);
-        return;
-      case 'result':
-        this.#pending.delete(msg.id);
-        pending.resolve(msg.output);
-        return;
-      case 'error': {
-        this.#pending.delete(msg.id);
-        const err = new ApiError(msg.error.code as ApiErrorCode, msg.error.message, msg.error.details);
-        if (msg.error.name === 'AbortError') err.name = 'AbortError';
-        pending.reject(err);
-        return;
-      }
-    }
-  }
-
-  #failAll(err: ApiError): void {
-    for (const p of this.#pending.values()) p.reject(err);
-    this.#pending.clear();
   }
 }

@@ -4,7 +4,6 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import type { ImagePrediction } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
 import { decodeAugmentedRgb224 } from '../model/augment.ts';
 import {
   createEngine,
@@ -21,20 +20,12 @@ import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.t
 import type { Preprocessing } from '../model/pixel-presets.ts';
 import { vectorBlob } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
-import {
-  runTrainTask,
-  AUGMENT_VARIANTS,
-  type TrainTaskInput,
-  type TrainTaskOutput,
-} from '../train/train-task.ts';
+import { AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from '../train/train-task.ts';
 import { predictNewImages } from '../train/predict-new.ts';
 import { predictHead } from '../train/predict.ts';
-import type { ComputeTaskName } from './compute-protocol.ts';
 import type { TaskHooks } from './task-hooks.ts';
 
 export type { TrainTaskInput, TrainTaskOutput };
-
-type Task = (input: never, hooks: TaskHooks) => Promise<unknown>;
 
 export interface FeaturesTaskInput {
   projectPath: string;
@@ -109,7 +100,10 @@ interface Todo {
   augment: boolean;
 }
 
-async function runFeaturesTask(input: FeaturesTaskInput, hooks: TaskHooks): Promise<FeaturesTaskOutput> {
+export async function runFeaturesTask(
+  input: FeaturesTaskInput,
+  hooks: TaskHooks,
+): Promise<FeaturesTaskOutput> {
   const started = performance.now();
   if (input.probes) seedProbes(input.probes);
   const { engine, skipped } = await engineFor(input.modelPath, input.engine, input.dataDir);
@@ -252,7 +246,7 @@ async function assertRegularFile(path: string): Promise<void> {
   if (!(await stat(path)).isFile()) throw new Error(`${path} is not a regular file`);
 }
 
-async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promise<ImagePrediction[]> {
+export async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promise<ImagePrediction[]> {
   const { engine } = await engineFor(input.modelPath, 'auto');
   const results: ImagePrediction[] = [];
   for (const item of input.items) {
@@ -294,19 +288,4 @@ async function runPredictTask(input: PredictTaskInput, hooks: TaskHooks): Promis
     });
   }
   return results;
-}
-
-export const computeTasks: Record<ComputeTaskName, Task> = {
-  features: runFeaturesTask as Task,
-  train: runTrainTask as Task,
-  predict: runPredictTask as Task,
-  // The exporter pulls in tfjs-converter and the writers: loaded when first used.
-  export: (async (input: never, hooks: TaskHooks) =>
-    (await import('./export-task.ts')).runExportTask(input, hooks)) as Task,
-  'map-layout': (async (input: never, hooks: TaskHooks) =>
-    (await import('../map/layout-task.ts')).runLayoutTask(input, hooks)) as Task,
-};
-
-export function assertTask(name: string): asserts name is ComputeTaskName {
-  if (!(name in computeTasks)) throw new ApiError('internal', `Unknown compute task ${name}`);
 }

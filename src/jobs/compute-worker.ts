@@ -1,54 +1,55 @@
 /**
- * The compute worker: runs engine and training tasks off the API thread. One task table maps
+ * The compute worker: runs engine and training tasks off the API thread. The task table maps
  * names to functions; each gets an AbortSignal and a progress callback.
  */
 import { parentPort } from 'node:worker_threads';
 import { ApiError } from '../api/errors.ts';
+import { RpcResponder } from '../rpc/responder.ts';
+import { parseRpcRequest, type RpcReply } from '../rpc/wire.ts';
 import { explainSqliteError } from '../store/project-open.ts';
-import type { ComputeTaskName, FromWorker, ToWorker } from './compute-protocol.ts';
-import { computeTasks } from './compute-tasks.ts';
+import {
+  isComputeTaskName,
+  type ComputeTaskName,
+  type TaskInput,
+  type TaskOutput,
+  type TaskProgressOf,
+} from './compute-task-map.ts';
+import { computeTasks } from './compute-task-table.ts';
+import type { TaskHooks } from './task-hooks.ts';
 
 if (!parentPort) throw new Error('compute-worker.ts must run as a worker thread');
 const port = parentPort;
-const running = new Map<number, AbortController>();
+const responder = new RpcResponder((reply: RpcReply) => port.postMessage(reply));
 
-function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
-  port.postMessage(msg, transfer);
-}
-
-port.on('message', (msg: ToWorker) => {
+port.on('message', (raw: unknown) => {
+  const msg = parseRpcRequest(raw);
+  if (!msg) return;
   if (msg.type === 'cancel') {
-    running.get(msg.id)?.abort();
+    responder.cancel(msg.id);
     return;
   }
-  void runTask(msg.id, msg.task, msg.input);
+  const { method, args } = msg;
+  void responder.serve<TaskProgressOf<ComputeTaskName>>(
+    msg.id,
+    async (hooks) => {
+      if (!isComputeTaskName(method)) throw new ApiError('internal', `Unknown compute task ${method}.`);
+      // The client's `run` checked the input against the task map; the thread boundary drops types.
+      return runTask(method, args as TaskInput<typeof method>, hooks);
+    },
+    {
+      // A task that writes to a read-only or damaged project says which file and what to do.
+      explain: (err) => {
+        const projectPath = (args as { projectPath?: unknown } | null)?.projectPath;
+        return typeof projectPath === 'string' ? explainSqliteError(err, projectPath) : err;
+      },
+    },
+  );
 });
 
-async function runTask(id: number, task: ComputeTaskName, input: unknown): Promise<void> {
-  const controller = new AbortController();
-  running.set(id, controller);
-  try {
-    const fn = computeTasks[task];
-    const output = await fn(input as never, {
-      signal: controller.signal,
-      progress: (p) => send({ type: 'progress', id, ...p }),
-    });
-    send({ type: 'result', id, output });
-  } catch (err) {
-    // A task that writes to a read-only or damaged project says which file and what to do.
-    const projectPath = (input as { projectPath?: unknown } | null)?.projectPath;
-    const apiErr = ApiError.from(
-      typeof projectPath === 'string' ? explainSqliteError(err, projectPath) : err,
-    );
-    const aborted = controller.signal.aborted || (err instanceof Error && err.name === 'AbortError');
-    send({
-      type: 'error',
-      id,
-      error: aborted
-        ? { code: 'cancelled', message: 'Cancelled.', name: 'AbortError' }
-        : { code: apiErr.code, message: apiErr.message, details: apiErr.details },
-    });
-  } finally {
-    running.delete(id);
-  }
+function runTask<K extends ComputeTaskName>(
+  task: K,
+  input: TaskInput<K>,
+  hooks: TaskHooks<TaskProgressOf<K>>,
+): Promise<TaskOutput<K>> {
+  return computeTasks[task](input, hooks);
 }

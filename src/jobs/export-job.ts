@@ -71,7 +71,7 @@ export async function startExport(
     warnings,
     maxCheckImages: checkImageCount(),
   };
-  return core.compute.run<ExportReport>('export', input, {
+  return core.compute.run('export', input, {
     signal: ctx.signal,
     onProgress: (p) =>
       ctx.progress({

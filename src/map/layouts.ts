@@ -1,5 +1,4 @@
 import { UMAP } from 'umap-js';
-import { ApiError } from '../api/errors.ts';
 import { pcaProject, seededRandom, type Matrix } from './pca.ts';
 
 /** Fits coordinates into [-1, 1] (the scatter plot's space) keeping the aspect ratio. */
@@ -31,6 +30,14 @@ export function pcaLayout(m: Matrix): Float32Array {
   return normalizeCoords(pcaProject(m, 2));
 }
 
+/** Thrown when a layout's signal aborts it; the caller turns it into its own "cancelled" error. */
+export class LayoutCancelled extends Error {
+  constructor() {
+    super('The map layout was cancelled.');
+    this.name = 'LayoutCancelled';
+  }
+}
+
 export interface LayoutHooks {
   signal?: AbortSignal;
   progress?(p: { done: number; total: number; phase: string }): void;
@@ -60,7 +67,7 @@ export async function umapLayout(m: Matrix, hooks: LayoutHooks = {}): Promise<Fl
     }
     return true;
   });
-  if (cancelled || hooks.signal?.aborted) throw new ApiError('cancelled', 'The map layout was cancelled.');
+  if (cancelled || hooks.signal?.aborted) throw new LayoutCancelled();
   const xy = new Float32Array(m.rows * 2);
   embedding.forEach((p, i) => {
     xy[i * 2] = p[0] ?? 0;

@@ -3,56 +3,13 @@
  * its content hash has in the layout, with its label, prediction, split and "likely
  * mislabeled" flag, packed into typed arrays (base64) rather than one object per point.
  */
-import type { Database } from 'better-sqlite3';
-import type { MapPoints } from '../api/contract.ts';
-import { MISLABELED_THRESHOLD } from '../store/images.ts';
-import type { ProjectStore } from '../store/project.ts';
-import { featureSet, loadFeatureMatrix, type FeatureSet } from './feature-set.ts';
-import { layoutFile, readLayout, writeLayout, type Layout, type LayoutMethod } from './layout-cache.ts';
-import { pcaLayout } from './layouts.ts';
-
-export interface MapModel {
-  id: number;
-  sha256: string;
-}
-
-export function mapLayoutFile(
-  cacheDir: string,
-  project: ProjectStore,
-  model: MapModel,
-  method: LayoutMethod,
-): string {
-  return layoutFile(cacheDir, project.path, model.sha256, method);
-}
-
-/** The PCA layout of the current feature set: from the cache, or computed (about a second per 100 000). */
-export function currentPcaLayout(
-  cacheDir: string,
-  project: ProjectStore,
-  model: MapModel,
-  set?: FeatureSet,
-): Layout {
-  const fs = set ?? featureSet(project.db, model.id);
-  const file = mapLayoutFile(cacheDir, project, model, 'pca');
-  const cached = readLayout(file, fs.key);
-  if (cached) return cached;
-  const t0 = performance.now();
-  const coords = pcaLayout(loadFeatureMatrix(project.db, model.id, fs.hashes));
-  const layout: Layout = {
-    method: 'pca',
-    key: fs.key,
-    hashes: fs.hashes,
-    coords,
-    seconds: (performance.now() - t0) / 1000,
-    createdAt: new Date().toISOString(),
-  };
-  writeLayout(file, layout);
-  return layout;
-}
+import type { Layout } from './layout-cache.ts';
+import type { PackedPoints } from './packed.ts';
 
 const SPLIT_CODE = { train: 0, validation: 1, test: 2 } as const;
 
-interface PointRow {
+/** One ok image as the store reads it (see src/store/map.ts). */
+export interface PointInput {
   id: number;
   hash: string;
   split: keyof typeof SPLIT_CODE;
@@ -62,30 +19,23 @@ interface PointRow {
   mislabeled: number | null;
 }
 
-const POINTS_SQL = `SELECT i.id, i.hash, i.split, l.class_id,
-    json_extract(r.classes, '$[' || pr.class_index || '].id') AS pred, pr.probability,
-    (pr.oof_probability >= @mis AND l.class_id != json_extract(r.classes, '$[' || pr.oof_class_index || '].id')) AS mislabeled
-  FROM images i
-  LEFT JOIN labels l ON l.image_id = i.id
-  LEFT JOIN runs r ON r.id = (SELECT CAST(value AS INTEGER) FROM project_settings WHERE key = 'current_run_id')
-  LEFT JOIN predictions pr ON pr.run_id = r.id AND pr.image_id = i.id
-  WHERE i.status = 'ok' AND i.hash IS NOT NULL
-  ORDER BY i.id`;
-
 function pack(a: Int32Array | Float32Array | Uint8Array): string {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 }
 
-export function mapPoints(
-  db: Database,
+/** Bytes of one SHA-256 content hash; `hashes` in a page holds 32 per point. */
+export const HASH_BYTES = 32;
+
+export function packMapPoints(
+  images: Iterable<PointInput>,
   layout: Layout,
-  opts: { offset: number; limit: number; umap: MapPoints['umap'] },
-): MapPoints {
+  opts: { offset: number; limit: number; umap: PackedPoints['umap'] },
+): PackedPoints {
   const at = new Map<string, number>();
   layout.hashes.forEach((h, i) => at.set(h, i));
-  const rows: PointRow[] = [];
+  const rows: PointInput[] = [];
   let withoutFeatures = 0;
-  for (const r of db.prepare(POINTS_SQL).iterate({ mis: MISLABELED_THRESHOLD }) as Iterable<PointRow>) {
+  for (const r of images) {
     if (at.has(r.hash)) rows.push(r);
     else withoutFeatures++;
   }
@@ -98,6 +48,7 @@ export function mapPoints(
   const confidence = new Float32Array(n);
   const split = new Uint8Array(n);
   const mislabeled = new Uint8Array(n);
+  const hashes = Buffer.alloc(n * HASH_BYTES);
   page.forEach((r, i) => {
     const p = at.get(r.hash)!;
     ids[i] = r.id;
@@ -108,6 +59,9 @@ export function mapPoints(
     confidence[i] = r.probability ?? Number.NaN;
     split[i] = SPLIT_CODE[r.split];
     mislabeled[i] = r.mislabeled ? 1 : 0;
+    // A hash that is not 64 hex digits (never written by the importer) leaves zeros: its
+    // image is then asked for by id alone.
+    if (/^[0-9a-f]{64}$/.test(r.hash)) hashes.write(r.hash, i * HASH_BYTES, 'hex');
   });
   return {
     method: layout.method,
@@ -123,5 +77,6 @@ export function mapPoints(
     confidence: pack(confidence),
     split: pack(split),
     mislabeled: pack(mislabeled),
+    hashes: hashes.toString('base64'),
   };
 }

@@ -2,7 +2,24 @@
  * Unpacks a `map.points` page. Uses only atob and typed arrays, so the renderer and the CLI
  * share it (no Node imports here).
  */
-import type { MapPoints } from '../api/contract.ts';
+
+/** A `map.points` page (the API's `MapPoints`, described there field by field). */
+export interface PackedPoints {
+  method: 'pca' | 'umap';
+  total: number;
+  offset: number;
+  count: number;
+  withoutFeatures: number;
+  umap: 'current' | 'stale' | 'none';
+  ids: string;
+  xy: string;
+  label: string;
+  predicted: string;
+  confidence: string;
+  split: string;
+  mislabeled: string;
+  hashes: string;
+}
 
 export interface DecodedPoints {
   ids: Int32Array;
@@ -12,6 +29,8 @@ export interface DecodedPoints {
   confidence: Float32Array;
   split: Uint8Array;
   mislabeled: Uint8Array;
+  /** 32 bytes per point: the image's SHA-256 content hash (all zero when unknown). */
+  hashes: Uint8Array;
 }
 
 function bytes(b64: string): ArrayBuffer {
@@ -21,7 +40,7 @@ function bytes(b64: string): ArrayBuffer {
   return out.buffer;
 }
 
-export function decodePoints(p: MapPoints): DecodedPoints {
+export function decodePoints(p: PackedPoints): DecodedPoints {
   return {
     ids: new Int32Array(bytes(p.ids)),
     xy: new Float32Array(bytes(p.xy)),
@@ -30,7 +49,19 @@ export function decodePoints(p: MapPoints): DecodedPoints {
     confidence: new Float32Array(bytes(p.confidence)),
     split: new Uint8Array(bytes(p.split)),
     mislabeled: new Uint8Array(bytes(p.mislabeled)),
+    hashes: new Uint8Array(bytes(p.hashes)),
   };
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** Point `i`'s content hash as 64 hex digits, or null when the page had none for it. */
+export function pointHash(p: DecodedPoints, i: number): string | null {
+  const bytes = p.hashes.subarray(i * 32, i * 32 + 32);
+  if (bytes.length !== 32 || bytes.every((b) => b === 0)) return null;
+  let out = '';
+  for (const b of bytes) out += HEX[b];
+  return out;
 }
 
 /** Appends page `b` to `a` (pages come in id order). */
@@ -49,6 +80,7 @@ export function concatPoints(a: DecodedPoints, b: DecodedPoints): DecodedPoints 
     confidence: cat(a.confidence, b.confidence),
     split: cat(a.split, b.split),
     mislabeled: cat(a.mislabeled, b.mislabeled),
+    hashes: cat(a.hashes, b.hashes),
   };
 }
 

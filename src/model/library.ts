@@ -6,7 +6,7 @@ import type { ModelDescription } from '../api/contract.ts';
 import { ModelError } from './errors.ts';
 import { analyzeModel } from './graph/analyze.ts';
 import { decodeModel } from './onnx/read.ts';
-import { detectPreprocessing } from './pixel-presets.ts';
+import { detectPreprocessing } from './preset-detection.ts';
 
 /** The library's own list of its models (names as first given, when added). */
 const INDEX_FILE = 'models.json';

@@ -5,7 +5,6 @@
  * off by orders of magnitude while still looking plausible, so the choice belongs to the model.
  */
 import { ModelError } from './errors.ts';
-import type { OnnxModel } from './onnx/read.ts';
 
 export type PresetName = 'caffe' | 'torchvision' | 'tf' | 'custom';
 
@@ -92,37 +91,4 @@ export function samePreprocessing(a: Preprocessing, b: Preprocessing): boolean {
     a.mean.every((m, i) => m === b.mean[i]) &&
     a.std.every((s, i) => s === b.std[i])
   );
-}
-
-/**
- * The preset a file reveals, with where it says so, or null when it does not say. Signs, in
- * order: Incept's own metadata, then the names exporters leave (Caffe2's `data_0`/`inception_`,
- * PyTorch's `conv1.bn` / `/inception3a/`, TF-slim's `InceptionV1/`).
- */
-export function detectPreprocessing(model: OnnxModel): { preprocessing: Preprocessing; from: string } | null {
-  const props = model.proto.metadataProps ?? [];
-  const declared = props.find((p) => p.key === 'incept.preprocessing.preset')?.value;
-  if (declared === 'caffe' || declared === 'torchvision' || declared === 'tf') {
-    return { preprocessing: PRESETS[declared], from: 'the file’s metadata (incept.preprocessing.preset)' };
-  }
-  const names = [
-    ...model.inputs.map((i) => i.name),
-    ...model.initializers.keys(),
-    ...model.nodes.flatMap((n) => n.outputs),
-  ];
-  const has = (re: RegExp) => names.some((n) => re.test(n));
-  const producer = model.producer.toLowerCase();
-  if (has(/^InceptionV1\//) || producer.startsWith('tf2onnx') || producer.startsWith('keras2onnx')) {
-    return { preprocessing: PRESETS.tf, from: `TensorFlow names (producer "${model.producer}")` };
-  }
-  if (producer.startsWith('pytorch') || has(/\.bn\.running_mean$/) || has(/^\/inception3a\//)) {
-    return {
-      preprocessing: PRESETS.torchvision,
-      from: `PyTorch/torchvision names (producer "${model.producer}")`,
-    };
-  }
-  if (producer.includes('caffe') || has(/^inception_3a\//) || model.inputs.some((i) => i.name === 'data_0')) {
-    return { preprocessing: PRESETS.caffe, from: `Caffe names (producer "${model.producer || 'unknown'}")` };
-  }
-  return null;
 }

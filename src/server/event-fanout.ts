@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { encodeEventFrame, type EventMessage } from '../rpc/events.ts';
 
 /**
  * Under a stream of events, frames go out at most this often: 20 a second is instant to a
@@ -21,7 +22,7 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
  */
 export class EventFanout {
   readonly #sockets: ReadonlySet<WebSocket>;
-  #pending: { event: string; payload: unknown }[] = [];
+  #pending: EventMessage[] = [];
   #scheduled: { cancel(): void } | null = null;
   #lastFlush = -Infinity;
   #closed = false;
@@ -56,7 +57,7 @@ export class EventFanout {
     const batch = this.#pending;
     this.#pending = [];
     if (batch.length === 0 || this.#closed) return;
-    const frame = Buffer.from(JSON.stringify(batch.length === 1 ? batch[0] : batch));
+    const frame = Buffer.from(encodeEventFrame(batch));
     this.#sendSlice([...this.#sockets], 0, frame);
   }
 

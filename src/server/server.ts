@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, httpStatusFor } from '../api/errors.ts';
+import { ApiError, httpStatusFor, type ApiErrorShape } from '../api/errors.ts';
 import { createCoreDispatch } from '../api/handlers.ts';
 import type { Core } from '../core.ts';
 import { newToken, requestToken, TOKEN_COOKIE, tokensMatch } from './auth.ts';
@@ -9,6 +9,8 @@ import { serveStatic } from './static.ts';
 import { serveImage } from './images.ts';
 import { checkJsonContentType, decodePathPart, requestPolicy, type RequestPolicy } from './request-checks.ts';
 import { EventFanout } from './event-fanout.ts';
+import { errorToWire } from '../rpc/errors.ts';
+import { encodeEventFrame } from '../rpc/events.ts';
 
 export interface ServeOptions {
   core: Core;
@@ -65,7 +67,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendError(res, ApiError.from(err));
+      if (!res.headersSent) sendError(res, errorToWire(err));
       else res.destroy();
     });
   });
@@ -143,7 +145,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', () => sockets.delete(ws));
-      ws.send(JSON.stringify({ event: 'hello', payload: { project: core.project?.info() ?? null } }));
+      ws.send(encodeEventFrame([{ event: 'hello', payload: { project: core.project?.info() ?? null } }]));
     });
   });
   const fanout = new EventFanout(sockets);
@@ -206,6 +208,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function sendError(res: ServerResponse, err: ApiError): void {
-  sendJson(res, httpStatusFor(err.code), { error: err.toJSON() });
+function sendError(res: ServerResponse, err: ApiError | ApiErrorShape): void {
+  const shape = err instanceof ApiError ? err.toJSON() : err;
+  sendJson(res, httpStatusFor(shape.code), { error: shape });
 }

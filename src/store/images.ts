@@ -9,6 +9,7 @@ import type {
   Split,
 } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
+import { containsPattern, CURRENT_RUN, predictionPage } from './prediction-filters.ts';
 import { stmt } from './statements.ts';
 
 export type ImageQuery = ParsedArgs<'images.query'>;
@@ -41,13 +42,8 @@ const COLUMNS = `i.id, i.path, i.name, i.hash, i.width, i.height, i.format, i.by
   i.split, i.added_at, l.class_id, l.source,
   json_extract(r.classes, '$[' || pr.class_index || '].id') AS pred_class_id, pr.probability AS pred_probability,
   json_extract(r.classes, '$[' || pr.oof_class_index || '].id') AS oof_class_id, pr.oof_probability AS oof_probability`;
-/** The current run's id, or NULL when there is none (the prediction filters then match nothing). */
-const CURRENT_RUN = `(SELECT CAST(value AS INTEGER) FROM project_settings WHERE key = 'current_run_id')`;
 const PREDICTION_JOIN = `LEFT JOIN runs r ON r.id = ${CURRENT_RUN}
   LEFT JOIN predictions pr ON pr.run_id = r.id AND pr.image_id = i.id`;
-
-/** An out-of-fold prediction at least this sure of another class marks a label "likely mislabeled". */
-export const MISLABELED_THRESHOLD = 0.7;
 
 function toRow(r: ImageSqlRow): ImageRow {
   return {
@@ -85,11 +81,6 @@ export function getImage(db: Database, id: number): ImageRow {
   return toRow(row);
 }
 
-/** `LIKE` pattern that matches `text` literally anywhere (ASCII case-insensitive). */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 export interface BuiltQuery {
   /** The page: ids chosen on narrow indexes, then the rows of just those ids. */
   sql: string;
@@ -110,8 +101,10 @@ export interface BuiltQuery {
 export function buildImageQuery(q: Pick<ImageQuery, 'filter' | 'sort' | 'order'>): BuiltQuery {
   const f = q.filter;
   const search = f.search?.trim() ?? '';
-  if (f.kind === 'suggestions' || f.kind === 'mislabeled' || f.kind === 'duplicates')
-    return buildPredictionQuery({ ...f, kind: f.kind }, search);
+  if (f.kind === 'suggestions' || f.kind === 'mislabeled' || f.kind === 'duplicates') {
+    const page = predictionPage({ ...f, kind: f.kind, search });
+    return { ...page, sql: pageRowsSql(page.pageSql, page.outerOrder) };
+  }
   const where: string[] = [];
   const params: unknown[] = [];
   const key = q.sort === 'path' ? 'i.path' : q.sort === 'name' ? 'i.name COLLATE NOCASE' : null;
@@ -180,84 +173,6 @@ export function buildImageQuery(q: Pick<ImageQuery, 'filter' | 'sort' | 'order'>
 function pageRowsSql(pageSql: string, outerOrder: string): string {
   return `SELECT ${COLUMNS} FROM (${pageSql}) p JOIN images i ON i.id = p.id
       LEFT JOIN labels l ON l.image_id = i.id ${PREDICTION_JOIN} ORDER BY ${outerOrder}`;
-}
-
-/**
- * The prediction filters, in their own order. Suggestions and mislabeled walk the current run's
- * rows of an index that holds that order and the filtered column (migration 0003), probing
- * labels by primary key; duplicates read the run's pairs by primary key and number each image
- * once, at its best pair (leaks first, then similarity), so the two images of a pair sit side
- * by side unless one of them already stood beside a better match.
- */
-function buildPredictionQuery(
-  f: ParsedImageFilter & { kind: 'suggestions' | 'mislabeled' | 'duplicates' },
-  search: string,
-): BuiltQuery {
-  const params: unknown[] = [];
-  const searchSql = search === '' ? '' : ` AND i.path LIKE ? ESCAPE '\\'`;
-  if (f.kind === 'duplicates') {
-    const pairs = `near_duplicates WHERE run_id = ${CURRENT_RUN}`;
-    const sides = `SELECT image_a AS id, leak, similarity, image_a AS a, image_b AS b, 0 AS side FROM ${pairs}
-      UNION ALL SELECT image_b, leak, similarity, image_a, image_b, 1 FROM ${pairs}`;
-    const firsts = `SELECT id, leak, similarity, a, b, side,
-      row_number() OVER (PARTITION BY id ORDER BY leak DESC, similarity DESC, a, b) AS n FROM (${sides})`;
-    const from =
-      search === ''
-        ? `(${firsts}) d WHERE d.n = 1`
-        : `(${firsts}) d JOIN images i ON i.id = d.id WHERE d.n = 1${searchSql}`;
-    if (search !== '') params.push(containsPattern(search));
-    const pageSql =
-      `SELECT d.id AS id, row_number() OVER (ORDER BY d.leak DESC, d.similarity DESC, d.a, d.b, d.side) AS k ` +
-      `FROM ${from} ORDER BY k LIMIT ? OFFSET ?`;
-    const ids = `SELECT image_a AS id FROM ${pairs} UNION SELECT image_b FROM ${pairs}`;
-    const countSql =
-      search === ''
-        ? `SELECT count(*) AS n FROM (${ids})`
-        : `SELECT count(*) AS n FROM (${ids}) d JOIN images i ON i.id = d.id WHERE 1${searchSql}`;
-    return { sql: pageRowsSql(pageSql, 'p.k'), pageSql, countSql, params, countParams: params };
-  }
-  // Without a search, the few images that are not 'ok' are read once from their index instead
-  // of probing every image row (a third faster at 100 000 predictions); a search reads the rows.
-  const images = search === '' ? '' : ' CROSS JOIN images i ON i.id = pr.image_id';
-  const ok =
-    search === ''
-      ? "pr.image_id NOT IN (SELECT id FROM images WHERE status IN ('missing', 'unreadable'))"
-      : "i.status = 'ok'";
-  let from: string;
-  let where: string;
-  let key: string;
-  let order: string;
-  if (f.kind === 'suggestions') {
-    // Predictions stay the outer loop (LEFT and CROSS JOIN fix the order): the index yields the
-    // page in order and labels are probed by primary key.
-    from = `predictions pr LEFT JOIN labels l ON l.image_id = pr.image_id${images}`;
-    where = `pr.run_id = ${CURRENT_RUN} AND pr.probability >= ? AND l.image_id IS NULL AND ${ok}`;
-    params.push(f.minProbability ?? 0);
-    const confident = f.order === 'confident';
-    key = confident ? 'pr.probability' : 'pr.margin';
-    order = confident ? 'DESC' : 'ASC';
-  } else {
-    from = `runs r CROSS JOIN predictions pr ON pr.run_id = r.id
-      CROSS JOIN labels l ON l.image_id = pr.image_id${images}`;
-    // The run's classes map the out-of-fold class index to a class id.
-    where = `r.id = ${CURRENT_RUN} AND pr.oof_probability >= ? AND pr.oof_class_index IS NOT NULL AND ${ok}
-      AND l.class_id != json_extract(r.classes, '$[' || pr.oof_class_index || '].id')`;
-    params.push(Math.max(MISLABELED_THRESHOLD, f.minProbability ?? 0));
-    key = 'pr.oof_probability';
-    order = 'DESC';
-  }
-  if (search !== '') params.push(containsPattern(search));
-  const whereSql = `WHERE ${where}${searchSql}`;
-  const pageSql =
-    `SELECT pr.image_id AS id, ${key} AS k FROM ${from} ${whereSql} ` +
-    `ORDER BY ${key} ${order}, pr.image_id LIMIT ? OFFSET ?`;
-  return {
-    sql: pageRowsSql(pageSql, `p.k ${order}, p.id`),
-    pageSql,
-    countSql: `SELECT count(*) AS n FROM ${from} ${whereSql}`,
-    params,
-    countParams: params,
-  };
 }
 
 export function queryImages(db: Database, q: ImageQuery): ImagePage {

@@ -12,7 +12,8 @@ import type {
 } from '../api/contract.ts';
 import { ApiError } from '../api/errors.ts';
 import { remedyDetails } from '../api/remedies.ts';
-import { MISLABELED_THRESHOLD } from './images.ts';
+import { lowerBound32 } from '../domain/float32-bounds.ts';
+import { predictionPage } from './prediction-filters.ts';
 import type { ProjectStore } from './project.ts';
 
 export interface RunClass {
@@ -52,6 +53,8 @@ export interface PredictionInsert {
   probs: Float32Array;
   oofClassIndex: number | null;
   oofProbability: number | null;
+  /** The out-of-fold probability of the image's own label (null for unlabeled images). */
+  oofLabelProbability: number | null;
 }
 
 interface RunRow {
@@ -123,8 +126,8 @@ export function insertRun(
         );
       const runId = Number(lastInsertRowid);
       const insert = db.prepare(
-        `INSERT INTO predictions (run_id, image_id, class_index, probability, margin, probs, oof_class_index, oof_probability)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO predictions (run_id, image_id, class_index, probability, margin, probs, oof_class_index, oof_probability, oof_label_probability)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const p of predictions) {
         insert.run(
@@ -136,6 +139,7 @@ export function insertRun(
           floatBlob(p.probs),
           p.oofClassIndex,
           p.oofProbability,
+          p.oofLabelProbability,
         );
       }
       const dup = db.prepare(
@@ -261,42 +265,32 @@ export interface PredictionQuery {
   limit: number;
 }
 
-/** The current run's predictions, filtered for the suggestion queue and the mislabeled list. */
-export function queryPredictions(
-  project: ProjectStore,
-  q: PredictionQuery,
-  mislabeledThreshold = MISLABELED_THRESHOLD,
-): PredictionPage {
+/**
+ * The current run's predictions, for the suggestion queue, the mislabeled list and the duplicate
+ * pairs. The images and their order come from the same filter SQL as `images.query`'s kinds.
+ */
+export function queryPredictions(project: ProjectStore, q: PredictionQuery): PredictionPage {
   const runId = currentRunId(project);
   if (runId === null) {
     throw new ApiError('precondition', 'There is no trained model yet.', remedyDetails('train-first'));
   }
   const { classes } = runHead(project, runId);
-  let where = "p.run_id = @run AND im.status = 'ok' AND p.probability >= @min";
-  let orderBy = q.order === 'uncertain' ? 'p.margin ASC, p.image_id' : 'p.probability DESC, p.image_id';
-  if (q.kind === 'suggestions') where += ' AND l.image_id IS NULL';
-  if (q.kind === 'mislabeled') {
-    where += ` AND l.image_id IS NOT NULL AND p.oof_class_index IS NOT NULL AND p.oof_probability >= @mis
-               AND l.class_id != json_extract(@classes, '$[' || p.oof_class_index || '].id')`;
-    orderBy = 'p.oof_probability DESC, p.image_id';
-  }
   if (q.kind === 'duplicates') return queryDuplicates(project, runId, classes, q);
-  const params = {
-    run: runId,
-    min: q.minProbability,
-    mis: mislabeledThreshold,
-    classes: JSON.stringify(classes),
-  };
-  const from = `FROM predictions p JOIN images im ON im.id = p.image_id LEFT JOIN labels l ON l.image_id = p.image_id`;
-  const total = (
-    project.db.prepare(`SELECT count(*) AS n ${from} WHERE ${where}`).get(params) as { n: number }
-  ).n;
+  const page = predictionPage({
+    kind: q.kind === 'all' ? 'predicted' : q.kind,
+    order: q.order,
+    minProbability: q.minProbability,
+  });
+  const total = (project.db.prepare(page.countSql).get(...page.countParams) as { n: number }).n;
   const rows = project.db
     .prepare(
-      `SELECT p.image_id, im.path, im.hash, l.class_id, p.class_index, p.probability, p.margin, p.oof_class_index, p.oof_probability, im.split
-       ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`,
+      `SELECT p.id AS image_id, im.path, im.hash, l.class_id, pr.class_index, pr.probability, pr.margin,
+         pr.oof_class_index, pr.oof_probability, im.split
+       FROM (${page.pageSql}) p JOIN images im ON im.id = p.id LEFT JOIN labels l ON l.image_id = p.id
+       JOIN predictions pr ON pr.run_id = ? AND pr.image_id = p.id
+       ORDER BY ${page.outerOrder}`,
     )
-    .all({ ...params, limit: q.limit, offset: q.offset }) as {
+    .all(...page.params, q.limit, q.offset, runId) as {
     image_id: number;
     path: string;
     hash: string | null;
@@ -311,6 +305,7 @@ export function queryPredictions(
   return {
     total,
     items: rows.map((r) => {
+      // A mislabeled item shows the held-out prediction that put it on the list.
       const useOof = q.kind === 'mislabeled' && r.oof_class_index !== null;
       return {
         imageId: r.image_id,
@@ -394,7 +389,11 @@ export function suggestionsToAccept(
        JOIN images im ON im.id = p.image_id LEFT JOIN labels l ON l.image_id = p.image_id
        WHERE p.run_id = ? AND im.status = 'ok' AND l.image_id IS NULL AND p.probability >= ?`,
     )
-    .all(runId, sel.minProbability ?? 0) as { image_id: number; class_index: number; probability: number }[];
+    .all(runId, lowerBound32(sel.minProbability ?? 0)) as {
+    image_id: number;
+    class_index: number;
+    probability: number;
+  }[];
   const only = sel.imageIds ? new Set(sel.imageIds) : null;
   return rows
     .filter((r) => (only ? only.has(r.image_id) : true))

@@ -1,6 +1,6 @@
 /**
- * "Likely mislabeled": out-of-fold (OOF) predictions, then labeled samples whose OOF prediction
- * confidently disagrees with their label.
+ * Out-of-fold (OOF) predictions: each labeled sample is predicted by a model trained without it,
+ * which is what "likely mislabeled" (src/domain/mislabeled-rule.ts) judges.
  *
  * Cost choices: each fold trains for a fixed, small number of epochs (default 20) without early
  * stopping or a validation set. The held-out fold's predictions only need to be roughly right
@@ -17,7 +17,7 @@
 import { trainHead, type TrainData, type TrainHooks } from './head.ts';
 import { predictHead } from './predict.ts';
 import { permutation, substream } from './random.ts';
-import { resolveTrainSettings, type TrainSettings } from './settings.ts';
+import { resolveTrainSettings, TRAIN_SETTING_FIELDS, type TrainSettings } from './settings.ts';
 import { throwIfAborted } from './abort.ts';
 
 export const MIN_CLASS_ROWS = 2;
@@ -86,7 +86,9 @@ export async function outOfFoldPredictions(data: LabeledRows, options: OofOption
     if (testRows.length === 0) continue;
     const train = takeRows(data, trainRows);
     const foldData: TrainData = { featureDim: d, numClasses: C, train };
-    const head = await trainHead(foldData, { ...base, epochs, seed: base.seed + f }, hooks);
+    // Each fold its own seed, kept within the settings' range (the largest seed wraps to 0).
+    const seed = (base.seed + f) % (TRAIN_SETTING_FIELDS.seed.max + 1);
+    const head = await trainHead(foldData, { ...base, epochs, seed }, hooks);
     const held = takeRows(data, testRows);
     const pred = await predictHead(head, held.x, testRows.length, { signal: options.signal });
     const classRows = new Int32Array(C);
@@ -156,73 +158,4 @@ function takeRows(data: LabeledRows, rows: number[]) {
     if (weight) weight[r] = data.weight![i]!;
   });
   return { x, y, weight };
-}
-
-export interface MislabelOptions {
-  /** The OOF prediction must be another class with at least this probability. */
-  minConfidence?: number;
-  /** ... and the given label must get at most this probability. */
-  maxLabelProbability?: number;
-}
-
-export const DEFAULT_MISLABEL: Required<MislabelOptions> = { minConfidence: 0.7, maxLabelProbability: 0.15 };
-
-export interface Suspect {
-  /** Row index. */
-  index: number;
-  /** ids[index] when ids were given, otherwise the row index. */
-  id: number;
-  label: number;
-  predicted: number;
-  predictedProbability: number;
-  labelProbability: number;
-}
-
-/**
- * Rows whose OOF prediction confidently names another class, most suspicious first: lowest
- * probability for the given label, then highest for the predicted class, then row order.
- */
-export function likelyMislabeled(
-  oof: Pick<OofResult, 'probs'> & { assessable?: Uint8Array | undefined },
-  numClasses: number,
-  y: Int32Array,
-  options: MislabelOptions = {},
-  ids?: readonly number[],
-): Suspect[] {
-  const { minConfidence, maxLabelProbability } = { ...DEFAULT_MISLABEL, ...options };
-  const C = numClasses;
-  const out: Suspect[] = [];
-  for (let i = 0; i < y.length; i++) {
-    if (oof.assessable && !oof.assessable[i]) continue;
-    const row = i * C;
-    let pred = 0;
-    for (let c = 1; c < C; c++) if (oof.probs[row + c]! > oof.probs[row + pred]!) pred = c;
-    const label = y[i]!;
-    const pp = oof.probs[row + pred]!;
-    const lp = oof.probs[row + label]!;
-    if (pred === label || pp < minConfidence || lp > maxLabelProbability) continue;
-    out.push({
-      index: i,
-      id: ids ? ids[i]! : i,
-      label,
-      predicted: pred,
-      predictedProbability: pp,
-      labelProbability: lp,
-    });
-  }
-  return out.sort(
-    (a, b) =>
-      a.labelProbability - b.labelProbability ||
-      b.predictedProbability - a.predictedProbability ||
-      a.index - b.index,
-  );
-}
-
-/** OOF predictions and the suspects in one call. */
-export async function findLikelyMislabeled(
-  data: LabeledRows,
-  options: OofOptions & MislabelOptions & { ids?: readonly number[] } = {},
-): Promise<{ oof: OofResult; suspects: Suspect[] }> {
-  const oof = await outOfFoldPredictions(data, options);
-  return { oof, suspects: likelyMislabeled(oof, data.numClasses, data.y, options, options.ids) };
 }

@@ -1,28 +1,54 @@
 /**
- * Training settings: defaults and a plain validator (no zod, so that the pure training code has
- * no schema dependency). Errors are `ApiError('invalid_args')` because settings arrive from users.
+ * Training settings: one table of types, limits and defaults, and a plain validator built from
+ * it (no zod, so that the pure training code and the renderer's form have no schema dependency;
+ * the API's zod schema is built from the same table). Errors are `ApiError('invalid_args')`
+ * because settings arrive from users.
  */
 import { ApiError } from '../api/errors.ts';
 
 export type OptimizerName = 'adam' | 'sgd';
 export type ClassWeighting = 'balanced' | 'none' | 'auto';
 
-export interface TrainSettings {
+/** A whole or real number within [min, max] (min itself excluded when `minExclusive`). */
+interface NumberField {
+  type: 'int' | 'number';
+  min: number;
+  max: number;
+  minExclusive?: boolean;
+  default: number;
+}
+interface BooleanField {
+  type: 'boolean';
+  default: boolean;
+}
+interface ChoiceField<C extends string> {
+  type: 'choice';
+  choices: readonly C[];
+  default: C;
+}
+type Field = NumberField | BooleanField | ChoiceField<string>;
+
+/**
+ * Every training setting, once: its type, limits and default. The API's schema
+ * (`train.start`), `resolveTrainSettings` and the settings form are all built from this table,
+ * so they accept and refuse the same values with the same words.
+ */
+export const TRAIN_SETTING_FIELDS = {
   /** Upper bound on passes over the training set. */
-  epochs: number;
+  epochs: { type: 'int', min: 1, max: 10_000, default: 100 },
   /** Stop when the monitored loss has not improved for `patience` epochs (see head.ts). */
-  earlyStopping: boolean;
-  patience: number;
-  /** Adam default 1e-3, SGD default 1e-2. */
-  learningRate: number;
-  batchSize: number;
+  earlyStopping: { type: 'boolean', default: true },
+  patience: { type: 'int', min: 1, max: 1000, default: 10 },
+  /** Adam default 1e-3, SGD default 1e-2 (see DEFAULT_LEARNING_RATE). */
+  learningRate: { type: 'number', min: 0, minExclusive: true, max: 10, default: 1e-3 },
+  batchSize: { type: 'int', min: 1, max: 65_536, default: 64 },
   /** Coefficient of `l2 * sum(W^2)` added to the loss (the kernel only; the bias is not decayed). */
-  l2: number;
-  optimizer: OptimizerName;
+  l2: { type: 'number', min: 0, max: 10, default: 1e-4 },
+  optimizer: { type: 'choice', choices: ['adam', 'sgd'] as const, default: 'adam' },
   /** SGD only. */
-  momentum: number;
+  momentum: { type: 'number', min: 0, max: 0.999, default: 0.9 },
   /** 'auto' means 'balanced' when the largest class outweighs the smallest by more than 1.5×. */
-  classWeighting: ClassWeighting;
+  classWeighting: { type: 'choice', choices: ['auto', 'balanced', 'none'] as const, default: 'auto' },
   /**
    * Train on z-scored features and fold the transform back into W and b at the end (the optimum
    * is unchanged: the L2 term stays in raw-feature units). On by default: Adam moves each weight
@@ -32,38 +58,65 @@ export interface TrainSettings {
    * that gave up at chance. z-scoring makes one learning rate fit every model. (It generalised
    * slightly worse on synthetic unit-scale data, where the scale problem does not arise.)
    */
-  standardize: boolean;
-  seed: number;
-}
+  standardize: { type: 'boolean', default: true },
+  seed: { type: 'int', min: 0, max: 2 ** 31 - 1, default: 1 },
+} as const satisfies Record<string, Field>;
+
+type Fields = typeof TRAIN_SETTING_FIELDS;
+export type TrainSettingKey = keyof Fields;
+type ValueOf<F> = F extends BooleanField ? boolean : F extends ChoiceField<infer C> ? C : number;
+
+/** See TRAIN_SETTING_FIELDS for what each setting does. */
+export type TrainSettings = { -readonly [K in TrainSettingKey]: ValueOf<Fields[K]> };
+
+/** The numeric settings and their limits (what a form's min/max show). */
+export type NumericSettingKey = {
+  [K in TrainSettingKey]: Fields[K] extends NumberField ? K : never;
+}[TrainSettingKey];
 
 export const DEFAULT_LEARNING_RATE: Readonly<Record<OptimizerName, number>> = { adam: 1e-3, sgd: 1e-2 };
 
-export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze({
-  epochs: 100,
-  earlyStopping: true,
-  patience: 10,
-  learningRate: DEFAULT_LEARNING_RATE.adam,
-  batchSize: 64,
-  l2: 1e-4,
-  optimizer: 'adam',
-  momentum: 0.9,
-  classWeighting: 'auto',
-  standardize: true,
-  seed: 1,
-});
+export const DEFAULT_TRAIN_SETTINGS: Readonly<TrainSettings> = Object.freeze(
+  Object.fromEntries(Object.entries(TRAIN_SETTING_FIELDS).map(([k, f]) => [k, f.default])) as TrainSettings,
+);
+
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+const list = (choices: readonly string[]): string =>
+  choices
+    .map((c) => JSON.stringify(c))
+    .join(', ')
+    .replace(/, ([^,]*)$/, ' or $1');
+
+/** Why `value` is not a valid `key`, in words a person can act on; null when it is valid. */
+export function settingProblem(key: TrainSettingKey, value: unknown): string | null {
+  const f: Field = TRAIN_SETTING_FIELDS[key];
+  switch (f.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? null : `${key} must be true or false (got ${show(value)})`;
+    case 'choice':
+      return typeof value === 'string' && f.choices.includes(value)
+        ? null
+        : `${key} must be ${list(f.choices)} (got ${show(value)})`;
+    case 'int':
+      return typeof value === 'number' && Number.isSafeInteger(value) && value >= f.min && value <= f.max
+        ? null
+        : `${key} must be a whole number from ${f.min} to ${f.max} (got ${show(value)})`;
+    case 'number': {
+      const low = f.minExclusive ? `above ${f.min} and at most` : `from ${f.min} to`;
+      return typeof value === 'number' &&
+        Number.isFinite(value) &&
+        (f.minExclusive ? value > f.min : value >= f.min) &&
+        value <= f.max
+        ? null
+        : `${key} must be a number ${low} ${f.max} (got ${show(value)})`;
+    }
+  }
+}
 
 /** Ratio of largest to smallest class (by summed sample weight) above which 'auto' balances. */
 export const AUTO_BALANCE_RATIO = 1.5;
 
-const KNOWN = Object.keys(DEFAULT_TRAIN_SETTINGS) as (keyof TrainSettings)[];
-
-function isInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v);
-}
-function isNum(v: unknown): v is number {
-  return typeof v === 'number' && Number.isFinite(v);
-}
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));
+const KNOWN = Object.keys(TRAIN_SETTING_FIELDS) as TrainSettingKey[];
 
 /**
  * Fills in defaults and checks every field. All problems are reported at once. The learning
@@ -80,51 +133,14 @@ export function resolveTrainSettings(partial: Partial<TrainSettings> | undefined
       problems.push(`unknown setting "${key}" (known: ${KNOWN.join(', ')})`);
     }
   }
-  const pick = <K extends keyof TrainSettings>(k: K): unknown => given[k] ?? DEFAULT_TRAIN_SETTINGS[k];
-  const optimizer = pick('optimizer');
-  if (optimizer !== 'adam' && optimizer !== 'sgd') {
-    problems.push(`optimizer must be "adam" or "sgd" (got ${show(optimizer)})`);
+  const pick = (k: TrainSettingKey): unknown => given[k] ?? DEFAULT_TRAIN_SETTINGS[k];
+  const s = Object.fromEntries(KNOWN.map((k) => [k, pick(k)])) as Record<TrainSettingKey, unknown>;
+  // The learning rate's default follows the optimizer when the caller does not give one.
+  if (given.learningRate === undefined && s.optimizer === 'sgd') s.learningRate = DEFAULT_LEARNING_RATE.sgd;
+  for (const k of KNOWN) {
+    const problem = settingProblem(k, s[k]);
+    if (problem !== null) problems.push(problem);
   }
-  const classWeighting = pick('classWeighting');
-  if (classWeighting !== 'balanced' && classWeighting !== 'none' && classWeighting !== 'auto') {
-    problems.push(`classWeighting must be "balanced", "none" or "auto" (got ${show(classWeighting)})`);
-  }
-  const learningRate =
-    given.learningRate ?? (optimizer === 'sgd' ? DEFAULT_LEARNING_RATE.sgd : DEFAULT_LEARNING_RATE.adam);
-  const s = {
-    epochs: pick('epochs'),
-    earlyStopping: pick('earlyStopping'),
-    patience: pick('patience'),
-    learningRate,
-    batchSize: pick('batchSize'),
-    l2: pick('l2'),
-    optimizer,
-    momentum: pick('momentum'),
-    classWeighting,
-    standardize: pick('standardize'),
-    seed: pick('seed'),
-  };
-  if (!isInt(s.epochs) || s.epochs < 1 || s.epochs > 100_000) {
-    problems.push(`epochs must be a whole number from 1 to 100000 (got ${show(s.epochs)})`);
-  }
-  if (typeof s.earlyStopping !== 'boolean') problems.push(`earlyStopping must be true or false`);
-  if (!isInt(s.patience) || s.patience < 1 || s.patience > 100_000) {
-    problems.push(`patience must be a whole number of epochs, at least 1 (got ${show(s.patience)})`);
-  }
-  if (!isNum(s.learningRate) || s.learningRate <= 0 || s.learningRate > 10) {
-    problems.push(`learningRate must be a number above 0 and at most 10 (got ${show(s.learningRate)})`);
-  }
-  if (!isInt(s.batchSize) || s.batchSize < 1 || s.batchSize > 65_536) {
-    problems.push(`batchSize must be a whole number from 1 to 65536 (got ${show(s.batchSize)})`);
-  }
-  if (!isNum(s.l2) || s.l2 < 0 || s.l2 > 100) {
-    problems.push(`l2 must be a number from 0 to 100 (got ${show(s.l2)})`);
-  }
-  if (!isNum(s.momentum) || s.momentum < 0 || s.momentum >= 1) {
-    problems.push(`momentum must be a number from 0 up to (not including) 1 (got ${show(s.momentum)})`);
-  }
-  if (typeof s.standardize !== 'boolean') problems.push(`standardize must be true or false`);
-  if (!isInt(s.seed)) problems.push(`seed must be a whole number (got ${show(s.seed)})`);
   if (problems.length > 0) {
     throw new ApiError('invalid_args', `Invalid training settings: ${problems.join('; ')}.`, { problems });
   }

@@ -15,6 +15,7 @@ import type { TaskHooks } from '../jobs/task-hooks.ts';
 import { findNearDuplicates } from './duplicates.ts';
 import { trainHead, resolveTrainSettings, type HeadWeights } from './head.ts';
 import { outOfFoldPredictions } from './kfold.ts';
+import { outOfFoldFacts } from '../domain/mislabeled-rule.ts';
 import { evaluate, type Evaluation } from './metrics.ts';
 import { predictHead } from './predict.ts';
 import { buildSplits, checkTrainable } from './split.ts';
@@ -326,6 +327,7 @@ async function predictAll(
       probs: p.probs.slice(i * C, (i + 1) * C),
       oofClassIndex: null,
       oofProbability: null,
+      oofLabelProbability: null,
     })),
   };
 }
@@ -362,11 +364,10 @@ async function addOutOfFold(
     if (!oof.assessable[i]) return;
     const row = predictions.rows[predictions.byImage.get(s.imageId)!];
     if (!row) return;
-    let best = 0;
-    for (let c = 1; c < numClasses; c++)
-      if (oof.probs[i * numClasses + c]! > oof.probs[i * numClasses + best]!) best = c;
-    row.oofClassIndex = best;
-    row.oofProbability = oof.probs[i * numClasses + best]!;
+    const facts = outOfFoldFacts(oof.probs, i, numClasses, s.classIndex);
+    row.oofClassIndex = facts.predicted;
+    row.oofProbability = facts.probability;
+    row.oofLabelProbability = facts.labelProbability;
   });
 }
 

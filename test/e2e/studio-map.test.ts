@@ -181,12 +181,13 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
   await count.getByText(`${selected - 1} selected`).waitFor();
 
   // One key labels the whole selection as one undo step: "1" is the first class named.
-  const stripIds = (
-    await page
-      .getByTestId('map-strip')
-      .locator('img')
-      .evaluateAll((imgs) => imgs.map((i) => (i as unknown as { src: string }).src))
-  ).map((s) => Number(/\/img\/(\d+)\//.exec(s)?.[1]));
+  const stripSrcs = await page
+    .getByTestId('map-strip')
+    .locator('img')
+    .evaluateAll((imgs) => imgs.map((i) => (i as unknown as { src: string }).src));
+  // The strip asks for each thumbnail by its content-hash address (immutable, cached).
+  for (const src of stripSrcs) assert.match(src, /\/img\/\d+\/[0-9a-f]{64}\/thumb$/);
+  const stripIds = stripSrcs.map((s) => Number(/\/img\/(\d+)\//.exec(s)?.[1]));
   assert.equal(stripIds.length, selected - 1);
   const lassoed = new Set(labelsOfIds(projectPath, stripIds));
   const before = labelsOf(projectPath);
@@ -208,6 +209,63 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
     undone = labelsOf(projectPath);
   }
   assert.deepEqual(undone, before, 'one undo restores every label of the lasso');
+
+  // Accept suggestions for just a lasso: train, clear the lasso's labels (Delete), then accept
+  // the run's suggested class for exactly those images, as one undo step.
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await page.getByTestId('train-button').click();
+  await page.getByTestId('run-results').waitFor({ timeout: 120_000 });
+  await page.getByTestId('run-history').getByText('current').waitFor();
+  await page.getByRole('button', { name: 'Map', exact: true }).click();
+  await page.getByTestId('map-lasso-mode').click();
+  await page.waitForTimeout(500);
+  await page.mouse.move(b.x + b.width * loop[0]![0], b.y + b.height * loop[0]![1]);
+  await page.mouse.down();
+  for (const [fx, fy] of loop.slice(1))
+    await page.mouse.move(b.x + b.width * fx, b.y + b.height * fy, { steps: 12 });
+  await page.mouse.up();
+  await count.waitFor({ timeout: 10_000 });
+  const again = Number(/\d+/.exec((await count.textContent()) ?? '')?.[0]);
+  await imagesDecoded(page, '[data-testid="map-strip"] img', Math.min(again, 10));
+  const region = new Set(
+    labelsOfIds(
+      projectPath,
+      (
+        await page
+          .getByTestId('map-strip')
+          .locator('img')
+          .evaluateAll((imgs) => imgs.map((i) => (i as unknown as { src: string }).src))
+      ).map((s) => Number(/\/img\/(\d+)\//.exec(s)?.[1])),
+    ),
+  );
+  assert.equal(region.size, again);
+  const labeledBefore = labelsOf(projectPath);
+  await page.keyboard.press('Delete');
+  const cleared = new Map([...labeledBefore].map(([f, c]) => [f, region.has(f) ? null : c]));
+  let now = labelsOf(projectPath);
+  for (let i = 0; i < 50 && !sameMap(now, cleared); i++) {
+    await page.waitForTimeout(100);
+    now = labelsOf(projectPath);
+  }
+  assert.deepEqual(now, cleared, 'Delete clears the labels of the lasso only');
+  const suggested = suggestionsOf(projectPath);
+  const accepted = new Map([...cleared].map(([f, c]) => [f, region.has(f) ? (suggested.get(f) ?? null) : c]));
+  const acceptable = [...region].filter((f) => suggested.has(f)).length;
+  assert.ok(acceptable > 0, 'the run predicted the lassoed images');
+  const stepsBeforeAccept = steps(projectPath);
+  await page.getByTestId('map-accept-suggestions').click();
+  await page.getByRole('status').getByText(`Accepted ${acceptable} suggestion`).waitFor();
+  now = labelsOf(projectPath);
+  assert.deepEqual(now, accepted, "every lassoed image (and no other) has the run's suggested class");
+  assert.equal(steps(projectPath), stepsBeforeAccept + 1, 'one undo step for the accepted suggestions');
+  await screenshot(page, 'map-accepted-suggestions');
+  await page.keyboard.press('Control+z');
+  now = labelsOf(projectPath);
+  for (let i = 0; i < 50 && !sameMap(now, cleared); i++) {
+    await page.waitForTimeout(100);
+    now = labelsOf(projectPath);
+  }
+  assert.deepEqual(now, cleared, 'one undo takes back every accepted suggestion');
   assert.deepEqual(problems, []);
   // Stop the server before the folder goes: it writes the map cache into its data folder.
   await close();
@@ -215,6 +273,25 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
 
 function sameMap(a: Map<string, string | null>, b: Map<string, string | null>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}
+
+/** The current run's predicted class name per file name. */
+function suggestionsOf(projectPath: string): Map<string, string> {
+  const db = new BetterSqlite3(projectPath, { readonly: true, fileMustExist: true });
+  try {
+    const rows = db
+      .prepare(
+        `SELECT i.name, c.name AS cls FROM images i
+         JOIN predictions pr ON pr.image_id = i.id
+         JOIN runs r ON r.id = pr.run_id
+         JOIN classes c ON c.id = json_extract(r.classes, '$[' || pr.class_index || '].id')
+         WHERE r.id = (SELECT CAST(value AS INTEGER) FROM project_settings WHERE key = 'current_run_id')`,
+      )
+      .all() as { name: string; cls: string }[];
+    return new Map(rows.map((r) => [r.name, r.cls]));
+  } finally {
+    db.close();
+  }
 }
 
 function labelsOfIds(projectPath: string, ids: number[]): string[] {

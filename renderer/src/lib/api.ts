@@ -11,6 +11,8 @@ import type {
   MethodResult,
 } from '../../../src/api/contract.ts';
 import type { ApiErrorShape } from '../../../src/api/errors.ts';
+import { readErrorShape } from '../../../src/rpc/errors.ts';
+import { decodeEventFrame, EventRouter } from '../../../src/rpc/events.ts';
 
 export type { Api };
 
@@ -40,12 +42,10 @@ export function createApi(): Api & { connection?: HttpApi['connection'] } {
   return window.incept ?? new HttpApi(location.origin, new URLSearchParams(location.search).get('token'));
 }
 
-type Listener = (payload: never) => void;
-
 export class HttpApi implements Api {
   readonly #base: string;
   readonly #token: string | null;
-  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #events = new EventRouter<Events>();
   #socket: WebSocket | null = null;
   #retryMs = 250;
   connection = observable<ConnectionState>('connecting');
@@ -73,20 +73,17 @@ export class HttpApi implements Api {
         message: 'The Incept server is not reachable. Is "incept serve" still running?',
       });
     }
-    const body = (await res.json().catch(() => null)) as { result?: unknown; error?: ApiErrorShape } | null;
+    const body = (await res.json().catch(() => null)) as { result?: unknown; error?: unknown } | null;
     if (!res.ok || !body || body.error) {
       throw new RemoteError(
-        body?.error ?? { code: 'internal', message: `HTTP ${res.status} from ${method}` },
+        readErrorShape(body?.error) ?? { code: 'internal', message: `HTTP ${res.status} from ${method}` },
       );
     }
     return body.result as MethodResult<M>;
   }
 
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
-    let set = this.#listeners.get(event);
-    if (!set) this.#listeners.set(event, (set = new Set()));
-    set.add(listener as Listener);
-    return () => set.delete(listener as Listener);
+    return this.#events.on(event, listener);
   }
 
   /** Events arrive over a WebSocket that reconnects with backoff when the server restarts. */
@@ -101,17 +98,9 @@ export class HttpApi implements Api {
       this.connection.set('open');
     };
     ws.onmessage = (msg) => {
-      type Message = { event: string; payload: unknown };
-      let parsed: Message | Message[];
-      try {
-        parsed = JSON.parse(String(msg.data)) as Message | Message[];
-      } catch {
-        return;
-      }
-      // The server sends the events of one moment together, as an array in order.
-      for (const m of Array.isArray(parsed) ? parsed : [parsed]) {
-        for (const l of this.#listeners.get(m.event) ?? []) (l as (p: unknown) => void)(m.payload);
-      }
+      // The server sends the events of one moment together, in order.
+      for (const m of decodeEventFrame(String(msg.data)))
+        this.#events.emit(m.event as EventName, m.payload as never);
     };
     ws.onclose = () => {
       if (this.#socket !== ws) return;

@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import type { MapLayoutResult, MapPoints } from '../../api/contract.ts';
+import type { MapPoints } from '../../api/contract.ts';
 import type { Core } from '../../core.ts';
-import { clusterProposal } from '../../map/cluster-proposals.ts';
-import { featureSet } from '../../map/feature-set.ts';
-import { readLayout } from '../../map/layout-cache.ts';
-import type { LayoutTaskInput } from '../../map/layout-task.ts';
-import { currentPcaLayout, mapLayoutFile, mapPoints } from '../../map/map-data.ts';
+import {
+  mapLayoutFile,
+  mapPointsPage,
+  type ClustersTaskInput,
+  type LayoutTaskInput,
+} from '../../services/map.ts';
 import { currentModel } from '../../store/models.ts';
 import type { ProjectStore } from '../../store/project.ts';
 import type { Handlers } from '../dispatch.ts';
@@ -37,7 +37,7 @@ export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.poin
         force,
       };
       const job = core.jobs.start('map-layout', (ctx) =>
-        core.compute.run<MapLayoutResult>('map-layout', input, {
+        core.compute.run('map-layout', input, {
           signal: ctx.signal,
           onProgress: (p) =>
             ctx.progress({
@@ -50,28 +50,31 @@ export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.poin
       );
       return { jobId: job.id };
     },
-    'map.points': ({ layout, offset, limit }): MapPoints => {
+    'map.points': ({ layout, offset, limit }): Promise<MapPoints> => {
       const project = core.requireProject();
-      const model = mapModel(project);
-      const set = featureSet(project.db, model.id);
-      const umapFile = mapLayoutFile(cacheDir(), project, model, 'umap');
-      const umap = readLayout(umapFile, set.key);
-      const umapState: MapPoints['umap'] = umap ? 'current' : existsSync(umapFile) ? 'stale' : 'none';
-      if (layout === 'umap' && !umap) {
-        throw new ApiError(
-          'precondition',
-          umapState === 'stale'
-            ? 'The UMAP layout is out of date: images or features changed since it was computed. Compute it again (map.layout).'
-            : 'There is no UMAP layout yet. Compute it first (map.layout), or ask for the PCA layout.',
-        );
-      }
-      const chosen = layout === 'pca' || !umap ? currentPcaLayout(cacheDir(), project, model, set) : umap;
-      return mapPoints(project.db, chosen, { offset, limit, umap: umapState });
+      return mapPointsPage({
+        cacheDir: cacheDir(),
+        project,
+        model: mapModel(project),
+        layout,
+        offset,
+        limit,
+        layoutInWorker: (input) => core.compute.run('map-layout', input),
+      });
     },
     'clusters.propose': ({ k, scope, imageIds, typical, atypical }) => {
       const project = core.requireProject();
       const model = mapModel(project);
-      return clusterProposal(project, model.id, { k, scope, imageIds, typical, atypical });
+      const input: ClustersTaskInput = {
+        projectPath: project.path,
+        modelId: model.id,
+        k,
+        scope,
+        imageIds,
+        typical,
+        atypical,
+      };
+      return core.compute.run('clusters-propose', input);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ExportReport, ImagePrediction, JobKind, TrainSettings } from '../../api/contract.ts';
+import type { ExportReport, JobKind, TrainSettings } from '../../api/contract.ts';
 import type { Core } from '../../core.ts';
 import type { JobContext } from '../../jobs/manager.ts';
 import type {
@@ -6,7 +6,6 @@ import type {
   FeaturesTaskOutput,
   PredictTaskInput,
   TrainTaskInput,
-  TrainTaskOutput,
 } from '../../jobs/compute-tasks.ts';
 import { cropMode, featureCounts, modelPreprocessing } from '../../store/models.ts';
 import type { ProjectStore } from '../../store/project.ts';
@@ -82,7 +81,7 @@ export function trainHandlers(core: Core): TrainHandlers {
           modelId: model.id,
           settings: settings as Partial<TrainSettings>,
         };
-        const out = await core.compute.run<TrainTaskOutput>('train', input, {
+        const out = await core.compute.run('train', input, {
           signal: ctx.signal,
           onProgress: (p) =>
             ctx.progress({
@@ -147,7 +146,7 @@ export function trainHandlers(core: Core): TrainHandlers {
         topK,
         head,
       };
-      return core.compute.run<ImagePrediction[]>('predict', input);
+      return core.compute.run('predict', input);
     },
 
     'export.start': (args) => {
@@ -222,7 +221,7 @@ async function extractFeatures(
   };
   const before = featureCounts(project, model.id);
   ctx.progress({ done: 0, total: before.missing, phase: 'computing features', unit: 'images' });
-  const out = await core.compute.run<FeaturesTaskOutput>('features', input, {
+  const out = await core.compute.run('features', input, {
     signal: ctx.signal,
     onProgress: (p) =>
       ctx.progress({

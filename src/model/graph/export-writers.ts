@@ -39,6 +39,8 @@ export interface WeightEntry {
   data: Float32Array | Int32Array;
   /** Only large convolution weights are quantized (see isLargeConvWeight); the rest stays exact. */
   quantizable: boolean;
+  /** The values are integer codes 0…255 to store as uint8 exactly (per-channel quantized filters). */
+  uint8Codes?: boolean;
 }
 
 export const FLOAT = { type: 'DT_FLOAT' } as const;

@@ -22,13 +22,14 @@ import { dirname, join, matchesGlob, relative } from 'node:path';
 import type { Events, ExportReport, JobInfo, JobStarted, ModelStatus } from '../../../src/api/contract.ts';
 import type { ApiError } from '../../../src/api/errors.ts';
 import { COMPUTE_WORKER_ENV } from '../../../src/jobs/compute-client.ts';
+import { TFJS_CHECK_WORKER_BUNDLE } from '../../../src/export/tfjs-check-protocol.ts';
 import { bundledWorkerFor } from '../../../electron/compute-host.ts';
 import { spawnNodeCompute } from '../../../electron/compute-node.ts';
 import {
   COMPUTE_WORKER_BUNDLE,
   type ComputeEnd,
   type ComputeStatus,
-} from '../../../electron/compute-protocol.ts';
+} from '../../../electron/compute-process-protocol.ts';
 import { ComputeSupervisor } from '../../../electron/compute-supervisor.ts';
 import { bundleElectron } from '../../../electron/tooling/bundle.ts';
 import { writeGoogLeNet } from '../../fixtures/googlenet.ts';
@@ -175,7 +176,11 @@ test('the bundled worker runs the engines from an app folder with no TypeScript 
   mkdirSync(join(REPO_ROOT, 'electron', 'dist'), { recursive: true });
   const outdir = mkdtempSync(join(REPO_ROOT, 'electron', 'dist', 'test-'));
   t.after(() => rmSync(outdir, { recursive: true, force: true }));
-  await bundleElectron({ root: REPO_ROOT, outdir, entries: ['compute-host', 'compute-worker'] });
+  await bundleElectron({
+    root: REPO_ROOT,
+    outdir,
+    entries: ['compute-host', 'compute-worker', 'tfjs-check-worker'],
+  });
 
   // An app folder laid out like app.asar: the bundles at the same place below it (their banner
   // finds the app folder relative to themselves), what the builder config ships of package.json,
@@ -185,7 +190,7 @@ test('the bundled worker runs the engines from an app folder with no TypeScript 
   const app = join(dir, 'app');
   const bundleDir = join(app, relative(REPO_ROOT, outdir));
   mkdirSync(bundleDir, { recursive: true });
-  for (const file of ['compute-host.cjs', COMPUTE_WORKER_BUNDLE])
+  for (const file of ['compute-host.cjs', COMPUTE_WORKER_BUNDLE, TFJS_CHECK_WORKER_BUNDLE])
     copyFileSync(join(outdir, file), join(bundleDir, file));
   const staged = stageShippedFiles(app, ['package.json', 'migrations', 'src']);
   assert.ok(staged.includes('package.json') && staged.some((f) => f.startsWith('migrations/')));
@@ -239,7 +244,8 @@ test('the bundled worker runs the engines from an app folder with no TypeScript 
   assert.deepEqual(status.features, { images: 6, done: 6, missing: 0, failed: 0 });
 
   // Training (tfjs) and an export, which copies the samples and self-checks the files with
-  // onnxruntime and with tfjs on wasm.
+  // onnxruntime and with tfjs on wasm (in threads started from tfjs-check-worker.cjs: no
+  // TypeScript ships, so the check can only pass if that bundle is found beside the worker's).
   await job(await supervisor.call('train.start', { settings: { seed: 3 } }));
   const out = join(dir, 'export');
   const exported = await job(await supervisor.call('export.start', { format: 'both', out }));

@@ -5,12 +5,8 @@ import { ApiError } from '../../../src/api/errors.ts';
 import type { ModelDescription } from '../../../src/api/contract.ts';
 import { describeModel } from '../../../src/model/library.ts';
 import { decodeModel } from '../../../src/model/onnx/read.ts';
-import {
-  PRESETS,
-  customPreprocessing,
-  detectPreprocessing,
-  fromChoice,
-} from '../../../src/model/pixel-presets.ts';
+import { PRESETS, customPreprocessing, fromChoice } from '../../../src/model/pixel-presets.ts';
+import { detectPreprocessing } from '../../../src/model/preset-detection.ts';
 import { toModelInput } from '../../../src/model/preprocess.ts';
 import { currentModel, featureCounts, useModel, vectorBlob } from '../../../src/store/models.ts';
 import { ProjectStore } from '../../../src/store/project.ts';

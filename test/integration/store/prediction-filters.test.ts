@@ -5,6 +5,8 @@ import type { ImageRow, MethodArgs } from '../../../src/api/contract.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { parseArgs } from '../../../src/api/dispatch.ts';
 import { createClass } from '../../../src/store/classes.ts';
+import { isLikelyMislabeled } from '../../../src/domain/mislabeled-rule.ts';
+import { mapPoints } from '../../../src/services/map.ts';
 import { queryImages } from '../../../src/store/images.ts';
 import { setLabels } from '../../../src/store/labels.ts';
 import { ProjectStore } from '../../../src/store/project.ts';
@@ -12,6 +14,7 @@ import {
   insertRun,
   queryPredictions,
   setCurrentRun,
+  suggestionsToAccept,
   type DuplicateInsert,
   type NewRun,
   type PredictionInsert,
@@ -70,13 +73,16 @@ function newRun(modelId: number, classes: { id: number; name: string }[]): NewRu
   };
 }
 
-/** A prediction of class index `c`; `oof` is the out-of-fold [class index, probability] of a labeled image. */
+/**
+ * A prediction of class index `c`; `oof` is the out-of-fold [class index, probability, the
+ * label's probability] of a labeled image (the last null as in runs stored before it was kept).
+ */
 function pred(
   imageId: number,
   c: number,
   probability: number,
   margin: number,
-  oof: [number, number] | null = null,
+  oof: [number, number, (number | null)?] | null = null,
 ): PredictionInsert {
   return {
     imageId,
@@ -86,6 +92,7 @@ function pred(
     probs: new Float32Array([probability, 1 - probability, 0]),
     oofClassIndex: oof?.[0] ?? null,
     oofProbability: oof?.[1] ?? null,
+    oofLabelProbability: oof?.[2] ?? null,
   };
 }
 
@@ -97,13 +104,13 @@ function pred(
 function setup(t: { after(fn: () => void): void }): Fixture & { runId: number } {
   const project = newProject(t);
   const id: Record<string, number> = {};
-  for (const name of ['u1', 'l1', 'u2', 'l2', 'u3', 'l3', 'u4', 'l4', 'u5', 'l5', 'u6', 'l6', 'l7'])
+  for (const name of ['u1', 'l1', 'u2', 'l2', 'u3', 'l3', 'u4', 'l4', 'u5', 'l5', 'u6', 'l6', 'l7', 'l8'])
     id[name] = addImage(project, name);
   id.gone = addImage(project, 'gone', 'missing');
   const cat = createClass(project.db, { name: 'cat' }).id;
   const dog = createClass(project.db, { name: 'dog' }).id;
   const bird = createClass(project.db, { name: 'bird' }).id;
-  setLabels(project.db, [id.l1!, id.l2!, id.l3!, id.l4!], cat);
+  setLabels(project.db, [id.l1!, id.l2!, id.l3!, id.l4!, id.l8!], cat);
   setLabels(project.db, [id.l5!, id.l6!, id.l7!], dog);
   const modelId = addModel(project);
   const DOG = 0;
@@ -118,13 +125,14 @@ function setup(t: { after(fn: () => void): void }): Fixture & { runId: number } 
     pred(id.u6!, CAT, 0.4, 0.01),
     pred(id.gone!, CAT, 0.5, 0.0), // missing file: never a suggestion
     // Labeled cat; out of fold the model says...
-    pred(id.l1!, CAT, 0.9, 0.8, [DOG, 0.95]), // dog, surely: mislabeled
-    pred(id.l2!, CAT, 0.9, 0.8, [CAT, 0.99]), // cat: agrees
-    pred(id.l3!, CAT, 0.9, 0.8, [BIRD, 0.7]), // bird at exactly the threshold: mislabeled
-    pred(id.l4!, CAT, 0.9, 0.8, [DOG, 0.69]), // dog, not sure enough
+    pred(id.l1!, CAT, 0.9, 0.8, [DOG, 0.95]), // dog, surely (label's probability not kept): mislabeled
+    pred(id.l2!, CAT, 0.9, 0.8, [CAT, 0.99, 0.99]), // cat: agrees
+    pred(id.l3!, CAT, 0.9, 0.8, [BIRD, 0.7, 0.1]), // bird at exactly the threshold: mislabeled
+    pred(id.l4!, CAT, 0.9, 0.8, [DOG, 0.69, 0.1]), // dog, not sure enough
+    pred(id.l8!, CAT, 0.9, 0.8, [DOG, 0.8, 0.16]), // dog, but cat keeps a real chance: not flagged
     // Labeled dog.
-    pred(id.l5!, DOG, 0.9, 0.8, [CAT, 0.8]), // cat: mislabeled
-    pred(id.l6!, DOG, 0.9, 0.8, [CAT, 0.8]), // cat, same probability: id order
+    pred(id.l5!, DOG, 0.9, 0.8, [CAT, 0.8, 0.15]), // cat, the label at its limit: mislabeled
+    pred(id.l6!, DOG, 0.9, 0.8, [CAT, 0.8, 0.05]), // cat, same probability: id order
     pred(id.l7!, DOG, 0.9, 0.8, null), // no out-of-fold prediction (class too small)
   ];
   const duplicates: DuplicateInsert[] = [
@@ -225,7 +233,7 @@ test('suggestions: unlabeled images with a prediction, most uncertain or most co
   ]);
 });
 
-test('mislabeled: labeled images whose out-of-fold prediction disagrees at 70% or more, surest first', (t) => {
+test('mislabeled: out of fold another class at 70% or more and the label at 15% or less, surest first', (t) => {
   const { project, id, classes } = setup(t);
   const expected = [id.l1, id.l5, id.l6, id.l3];
   const page = query(project, { filter: { kind: 'mislabeled' } });
@@ -243,18 +251,27 @@ test('mislabeled: labeled images whose out-of-fold prediction disagrees at 70% o
     'a lower minimum does not go below the 70% that makes a label suspect',
   );
 
-  const queue = queryPredictions(project, {
-    kind: 'mislabeled',
-    order: 'uncertain',
-    minProbability: 0,
-    offset: 0,
-    limit: 1000,
-  });
-  assert.deepEqual(
-    expected,
-    queue.items.map((p) => p.imageId),
-    'the same list as predictions.query',
-  );
+  for (const minProbability of [0, 0.8, 0.9]) {
+    const queue = queryPredictions(project, {
+      kind: 'mislabeled',
+      order: 'uncertain',
+      minProbability,
+      offset: 0,
+      limit: 1000,
+    });
+    const grid = query(project, { filter: { kind: 'mislabeled', minProbability }, limit: 1000 });
+    assert.deepEqual(
+      ids(grid.items),
+      queue.items.map((p) => p.imageId),
+      `the same list as predictions.query ≥ ${minProbability}`,
+    );
+    assert.equal(grid.total, queue.total);
+    // Both show the held-out prediction that put the image on the list.
+    for (const [i, item] of queue.items.entries()) {
+      assert.equal(item.probability, grid.items[i]!.outOfFold!.probability);
+      assert.equal(item.predictedClassId, grid.items[i]!.outOfFold!.classId);
+    }
+  }
 
   // The rows carry the label and the current run's (in-fold) prediction, mapped to class ids.
   const first = page.items[0]!;
@@ -364,4 +381,144 @@ test('order and minProbability are refused on kinds they do not apply to', () =>
       (err: unknown) => err instanceof ApiError && err.code === 'invalid_args',
       JSON.stringify(args),
     );
+});
+
+test('the grid, the queue and the map flag exactly the images the rule names, on the same rows', (t) => {
+  const project = newProject(t);
+  const classes = ['a', 'b', 'c'].map((name) => createClass(project.db, { name }).id);
+  const modelId = addModel(project);
+  // Seeded rows around both limits, stored as float32 the way training stores them.
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const near = [0.05, 0.1, 0.14, 0.15, 0.16, 0.3, 0.6, 0.69, 0.7, 0.71, 0.8, 0.85, 0.9, 0.99];
+  const pick = () => (rand() < 0.7 ? near[Math.floor(rand() * near.length)]! : rand());
+  const rows: { id: number; label: number; oof: [number, number, number | null] }[] = [];
+  const predictions: PredictionInsert[] = [];
+  for (let i = 0; i < 300; i++) {
+    const id = addImage(project, `r${i}`);
+    const label = Math.floor(rand() * 3);
+    setLabels(project.db, [id], classes[label]!);
+    const top = Math.floor(rand() * 3);
+    const p = Math.fround(pick());
+    const lp = top === label ? p : rand() < 0.1 ? null : Math.fround(Math.min(1 - p, pick()));
+    rows.push({ id, label, oof: [top, p, lp] });
+    predictions.push(pred(id, label, 0.9, 0.5, [top, p, lp]));
+  }
+  insertRun(
+    project,
+    newRun(
+      modelId,
+      classes.map((id, i) => ({ id, name: 'abc'[i]! })),
+    ),
+    predictions,
+  );
+  const hashes = rows.map((r) => `hash-r${rows.indexOf(r)}`);
+  const layout = {
+    method: 'pca' as const,
+    key: 'k',
+    hashes,
+    coords: new Float32Array(hashes.length * 2),
+    seconds: 0,
+    createdAt: '',
+  };
+  const points = mapPoints(project.db, layout, { offset: 0, limit: 1000, umap: null as never });
+  const pointIds = new Int32Array(new Uint8Array(Buffer.from(points.ids, 'base64')).buffer);
+  const pointFlags = new Uint8Array(Buffer.from(points.mislabeled, 'base64'));
+  const onMap = new Set([...pointIds].filter((_, i) => pointFlags[i] === 1));
+  for (const minProbability of [0, 0.8, 0.9]) {
+    const expected = rows
+      .filter((r) =>
+        isLikelyMislabeled(
+          r.label,
+          { predicted: r.oof[0], probability: r.oof[1], labelProbability: r.oof[2] },
+          minProbability,
+        ),
+      )
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+    assert.ok(expected.length >= 10 && expected.length < rows.length / 2, `${expected.length} flagged`);
+    const grid = query(project, { filter: { kind: 'mislabeled', minProbability }, limit: 1000 });
+    const queue = queryPredictions(project, {
+      kind: 'mislabeled',
+      order: 'uncertain',
+      minProbability,
+      offset: 0,
+      limit: 1000,
+    });
+    assert.deepEqual(
+      ids(grid.items).sort((a, b) => a - b),
+      expected,
+      `grid ≥ ${minProbability}`,
+    );
+    assert.deepEqual(
+      queue.items.map((p) => p.imageId).sort((a, b) => a - b),
+      expected,
+      `queue ≥ ${minProbability}`,
+    );
+    if (minProbability === 0)
+      assert.deepEqual(
+        [...onMap].sort((a, b) => a - b),
+        expected,
+        'the map colours the same images',
+      );
+  }
+});
+
+test('a threshold counts predictions stored as float32 at that value', (t) => {
+  const project = newProject(t);
+  const cat = createClass(project.db, { name: 'cat' }).id;
+  const a = addImage(project, 'a');
+  const b = addImage(project, 'b');
+  const c = addImage(project, 'c');
+  const modelId = addModel(project);
+  // Training stores float32: 0.9 arrives as 0.899999976…, below the double 0.9.
+  const f = Math.fround;
+  insertRun(project, newRun(modelId, [{ id: cat, name: 'cat' }]), [
+    pred(a, 0, f(0.9), 0.5),
+    pred(b, 0, f(0.55), 0.1),
+    pred(c, 0, f(0.4), 0.05),
+  ]);
+  const queue = (minProbability: number) =>
+    queryPredictions(project, {
+      kind: 'suggestions',
+      order: 'uncertain',
+      minProbability,
+      offset: 0,
+      limit: 10,
+    })
+      .items.map((p) => p.imageId)
+      .sort((x, y) => x - y);
+  const grid = (minProbability: number) =>
+    ids(query(project, { filter: { kind: 'suggestions', minProbability } }).items).sort((x, y) => x - y);
+  const accepted = (minProbability: number) =>
+    suggestionsToAccept(project, { minProbability })
+      .map((p) => p.imageId)
+      .sort((x, y) => x - y);
+  for (const [min, expected] of [
+    [0.9, [a]],
+    [0.55, [a, b]],
+    [0, [a, b, c]],
+    [1, []],
+  ] as const) {
+    assert.deepEqual(queue(min), expected, `predictions.query ≥ ${min}`);
+    assert.deepEqual(grid(min), expected, `images.query ≥ ${min}`);
+    assert.deepEqual(accepted(min), expected, `suggestions.accept ≥ ${min}`);
+  }
+});
+
+test('predictions.query lists the pairs of exactly the images the duplicates filter shows', (t) => {
+  const { project } = setup(t);
+  const grid = query(project, { filter: { kind: 'duplicates' }, limit: 1000 });
+  const pairs = queryPredictions(project, {
+    kind: 'duplicates',
+    order: 'uncertain',
+    minProbability: 0,
+    offset: 0,
+    limit: 1000,
+  });
+  const fromPairs = new Set(pairs.items.flatMap((p) => [p.imageId, p.duplicateOf!]));
+  assert.deepEqual(
+    [...fromPairs].sort((a, b) => a - b),
+    ids(grid.items).sort((a, b) => a - b),
+  );
 });

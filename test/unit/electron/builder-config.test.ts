@@ -65,6 +65,7 @@ test('the package holds the bundles, the renderer, the migrations and the export
   for (const path of [
     'electron/dist/compute-host.cjs',
     'electron/dist/compute-worker.cjs',
+    'electron/dist/tfjs-check-worker.cjs',
     'package.json',
     ...readdirSync(join(REPO_ROOT, 'migrations')).map((f) => `migrations/${f}`),
     ...readdirSync(join(REPO_ROOT, 'src', 'export', 'samples')).map((f) => `src/export/samples/${f}`),

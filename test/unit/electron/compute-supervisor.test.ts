@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiError } from '../../../src/api/errors.ts';
-import type { ComputeEnd, ComputeStatus, ToCompute } from '../../../electron/compute-protocol.ts';
+import type { ComputeEnd, ComputeStatus, ToCompute } from '../../../electron/compute-process-protocol.ts';
 import {
   ComputeSupervisor,
   type ComputeConnection,
@@ -152,6 +152,39 @@ test('the open project is reopened after a restart, before anything else is serv
       ['project.open', { path: '/p/a.incept' }],
       ['jobs.list', {}],
     ],
+  );
+  await supervisor.stop();
+});
+
+test('an error from the compute process keeps its code and details; image answers are checked', async () => {
+  const { supervisor } = harness((msg, proc) => {
+    if (msg.type === 'call')
+      proc.emit({
+        type: 'error',
+        id: msg.id,
+        error: { code: 'conflict', message: 'Jobs are running.', details: { jobs: ['j1'] } },
+      });
+    if (msg.type === 'image')
+      proc.emit({
+        type: 'result',
+        id: msg.id,
+        result:
+          msg.rest === 'bad'
+            ? { contentType: 'image/png' }
+            : { contentType: 'image/png', body: new Uint8Array([7]) },
+      });
+    if (msg.type === 'shutdown') proc.end({ code: 0, signal: null });
+  });
+  await supervisor.start();
+  await assert.rejects(supervisor.call('project.close', {}), (err: ApiError) => {
+    assert.equal(err.code, 'conflict');
+    assert.deepEqual(err.details, { jobs: ['j1'] });
+    return true;
+  });
+  assert.deepEqual(await supervisor.image('1/ok'), { contentType: 'image/png', body: new Uint8Array([7]) });
+  await assert.rejects(
+    supervisor.image('bad'),
+    (err: ApiError) => err.code === 'internal' && /malformed image/.test(err.message),
   );
   await supervisor.stop();
 });

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiError } from '../../../src/api/errors.ts';
 import { ComputeClient, computeWorkerStart } from '../../../src/jobs/compute-client.ts';
+import { PRESETS } from '../../../src/model/pixel-presets.ts';
+import type { FeaturesTaskInput, PredictTaskInput } from '../../../src/jobs/compute-tasks.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 test('without a bundle the worker is the TypeScript source behind the tsx entry', () => {
@@ -12,6 +14,17 @@ test('without a bundle the worker is the TypeScript source behind the tsx entry'
   assert.match(fileURLToPath(start.script), /compute-worker-entry\.mjs$/);
   assert.match(start.workerData?.entry ?? '', /compute-worker\.ts$/);
 });
+
+const featuresInput: FeaturesTaskInput = {
+  projectPath: 'p.incept',
+  modelId: 1,
+  modelPath: 'model.onnx',
+  engine: 'auto',
+  augment: false,
+  crop: 'center',
+  preprocessing: PRESETS.caffe,
+  labeledOnly: false,
+};
 
 test('a named bundle is run as it is; a missing or relative one is refused clearly', async (t) => {
   const bundle = fileURLToPath(import.meta.url);
@@ -25,7 +38,47 @@ test('a named bundle is run as it is; a missing or relative one is refused clear
   const client = new ComputeClient({ bundledWorker: missing });
   t.after(() => client.dispose());
   await assert.rejects(
-    client.run('features', {}),
+    client.run('features', featuresInput),
     (err: ApiError) => err.code === 'internal' && err.message.includes(`${missing} is missing`),
   );
+});
+
+test('the compiler checks each task input and output against the task map', async (t) => {
+  const client = new ComputeClient({ bundledWorker: join(tempDir(t), 'compute-worker.cjs') });
+  t.after(() => client.dispose());
+  // @ts-expect-error -- the features task's input is not the predict task's input
+  const wrongInput = client.run('predict', featuresInput);
+  await assert.rejects(wrongInput);
+  const typedOutput = async (): Promise<number> => (await client.run('features', featuresInput)).computed;
+  // @ts-expect-error -- the features task answers FeaturesTaskOutput, which has no `points`
+  const wrongOutput = async (): Promise<number> => (await client.run('features', featuresInput)).points;
+  await assert.rejects(typedOutput());
+  await assert.rejects(wrongOutput());
+  // @ts-expect-error -- no such task in the map
+  await assert.rejects(client.run('resize', {}));
+});
+
+test('through the real worker: an error keeps its code, and an already-cancelled task never starts', async (t) => {
+  const client = new ComputeClient({ bundledWorker: undefined });
+  t.after(() => client.dispose());
+  const missingModel = join(tempDir(t), 'missing.onnx');
+  const input: PredictTaskInput = {
+    modelPath: missingModel,
+    crop: 'center',
+    preprocessing: PRESETS.caffe,
+    items: [],
+    topK: 1,
+    head: null,
+  };
+  await assert.rejects(client.run('predict', input), (err: ApiError) => {
+    assert.equal(err.code, 'not_found', err.message);
+    assert.ok(err.message.includes(missingModel), err.message);
+    return true;
+  });
+  // Once the cancel was posted ahead of the task and ignored, so the task ran (and failed as above).
+  await assert.rejects(client.run('predict', input, { signal: AbortSignal.abort() }), (err: ApiError) => {
+    assert.equal(err.code, 'cancelled');
+    assert.equal(err.name, 'AbortError');
+    return true;
+  });
 });

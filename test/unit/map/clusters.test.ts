@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { blobs, proposeClusters } from '../../../src/map/clusters.ts';
-import { clusterProposal } from '../../../src/map/cluster-proposals.ts';
+import { clusterProposal } from '../../../src/services/map.ts';
 import { pointInPolygon } from '../../../src/map/polygon.ts';
 import { setLabels } from '../../../src/store/labels.ts';
 import { createClass } from '../../../src/store/classes.ts';

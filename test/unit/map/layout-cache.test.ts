@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { blobs } from '../../../src/map/clusters.ts';
-import { featureSet } from '../../../src/map/feature-set.ts';
 import { readLayout } from '../../../src/map/layout-cache.ts';
-import { runLayoutTask } from '../../../src/map/layout-task.ts';
-import { currentPcaLayout, mapLayoutFile, mapPoints } from '../../../src/map/map-data.ts';
+import {
+  currentPcaLayout,
+  featureSet,
+  mapLayoutFile,
+  mapPoints,
+  runLayoutTask,
+} from '../../../src/services/map.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { mapProject } from './fixture.ts';
 

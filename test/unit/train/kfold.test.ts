@@ -1,9 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findLikelyMislabeled, stratifiedFolds } from '../../../src/train/kfold.ts';
+import { isLikelyMislabeled, MISLABELED_RULE, outOfFoldFacts } from '../../../src/domain/mislabeled-rule.ts';
+import { outOfFoldPredictions, stratifiedFolds, type OofResult } from '../../../src/train/kfold.ts';
 import { blobs, randomCenters } from './synthetic.ts';
 
-test('flags deliberately flipped labels in a separable set, most suspicious first', async () => {
+/** The rows the app would flag: assessable, and the rule says so on their out-of-fold facts. */
+function suspects(oof: OofResult, numClasses: number, y: Int32Array) {
+  const out = [];
+  for (let i = 0; i < y.length; i++) {
+    if (!oof.assessable[i]) continue;
+    const facts = outOfFoldFacts(oof.probs, i, numClasses, y[i]!);
+    if (isLikelyMislabeled(y[i]!, facts)) out.push({ index: i, label: y[i]!, ...facts });
+  }
+  return out;
+}
+
+test('the rule flags exactly the deliberately flipped labels of a separable set', async () => {
   const d = 16;
   const C = 4;
   const n = 400;
@@ -11,24 +23,20 @@ test('flags deliberately flipped labels in a separable set, most suspicious firs
   const flipped = [3, 50, 101, 222, 399];
   const y = rows.y.slice();
   for (const i of flipped) y[i] = (y[i]! + 2) % C;
-  const ids = Array.from({ length: n }, (_, i) => 1000 + i);
-  const { oof, suspects } = await findLikelyMislabeled(
-    { featureDim: d, numClasses: C, x: rows.x, y },
-    { seed: 3, ids },
-  );
+  const oof = await outOfFoldPredictions({ featureDim: d, numClasses: C, x: rows.x, y }, { seed: 3 });
   assert.equal(oof.k, 5);
+  const found = suspects(oof, C, y);
   assert.deepEqual(
-    suspects.map((s) => s.index).sort((a, b) => a - b),
+    found.map((s) => s.index),
     flipped,
   );
-  for (const s of suspects) {
-    assert.equal(s.id, 1000 + s.index);
+  for (const s of found) {
     assert.equal(s.predicted, rows.y[s.index]); // the true class
     assert.equal(s.label, y[s.index]);
-    assert.ok(s.predictedProbability >= 0.7 && s.labelProbability <= 0.15);
-  }
-  for (let i = 1; i < suspects.length; i++) {
-    assert.ok(suspects[i - 1]!.labelProbability <= suspects[i]!.labelProbability);
+    assert.ok(
+      s.probability >= MISLABELED_RULE.minOtherClassProbability &&
+        s.labelProbability! <= MISLABELED_RULE.maxLabelProbability,
+    );
   }
 });
 
@@ -53,10 +61,7 @@ test('a class too small to judge is never flagged', async () => {
   // One lone sample of class 3: its fold's model never saw class 3.
   const x = new Float32Array([...rows.x, ...rows.x.subarray(0, d)]);
   const y = Int32Array.from([...rows.y, 3]);
-  const { oof, suspects } = await findLikelyMislabeled(
-    { featureDim: d, numClasses: 4, x, y },
-    { k: 3, seed: 1 },
-  );
+  const oof = await outOfFoldPredictions({ featureDim: d, numClasses: 4, x, y }, { k: 3, seed: 1 });
   assert.equal(oof.assessable[60], 0);
-  assert.ok(!suspects.some((s) => s.index === 60));
+  assert.ok(!suspects(oof, 4, y).some((s) => s.index === 60));
 });

@@ -12,17 +12,15 @@ export function categories(
   const palette: string[] = [NONE_COLOR];
   const slot = new Map<string, number>([[NONE_COLOR, 0]]);
   const index = new Float32Array(p.ids.length);
+  // One point's confidence rounded to tenths (reused: one object, not one per point), which
+  // keeps the palette small however many points there are.
+  const tenth = { ...p, confidence: new Float32Array(1) };
   for (let i = 0; i < p.ids.length; i++) {
-    // Confidence in tenths keeps the palette small however many points there are.
-    const color =
-      by === 'confidence' && !Number.isNaN(p.confidence[i]!)
-        ? pointColor(
-            { ...p, confidence: Float32Array.of(Math.round(p.confidence[i]! * 10) / 10) },
-            0,
-            by,
-            classColor,
-          )
-        : pointColor(p, i, by, classColor);
+    let color: string;
+    if (by === 'confidence' && !Number.isNaN(p.confidence[i]!)) {
+      tenth.confidence[0] = Math.round(p.confidence[i]! * 10) / 10;
+      color = pointColor(tenth, 0, by, classColor);
+    } else color = pointColor(p, i, by, classColor);
     let s = slot.get(color);
     if (s === undefined) {
       s = palette.length;

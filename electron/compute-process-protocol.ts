@@ -1,12 +1,14 @@
 /**
  * Messages between the Electron main process and the compute process (the core: database, jobs,
  * engines), which runs as an Electron utilityProcess, or as a plain Node child in tests.
- * Every request carries an id; the answer carries the same id.
+ * Calls and their answers are the shared id-matched messages of src/rpc; what is added here is
+ * this channel's own: image requests, the ready and shutdown handshake, and pushed events.
  */
 import type { EventName, Events } from '../src/api/contract.ts';
 import { eventNames } from '../src/api/contract.ts';
 import type { ApiErrorShape } from '../src/api/errors.ts';
-import { isApiErrorShape } from '../src/api/errors.ts';
+import type { ImageBytes } from './image-protocol.ts';
+import { isRpcId, parseRpcReply, parseRpcRequest, type RpcCall, type RpcReply } from '../src/rpc/wire.ts';
 
 /** Set in the environment of a compute process; the host module starts only when it is "1". */
 export const COMPUTE_HOST_ENV = 'INCEPT_COMPUTE_HOST';
@@ -14,17 +16,11 @@ export const COMPUTE_HOST_ENV = 'INCEPT_COMPUTE_HOST';
 /** The compute worker's bundle, written beside `compute-host.cjs` (electron/tooling/bundle.ts). */
 export const COMPUTE_WORKER_BUNDLE = 'compute-worker.cjs';
 
-export type ToCompute =
-  | { type: 'call'; id: number; method: string; args: unknown }
-  | { type: 'image'; id: number; rest: string }
-  | { type: 'shutdown' };
+/** An API call, or the bytes of an image (`<id>/<hash>/<variant>`), answered as `ImageBytes`. */
+export type ToCompute = RpcCall | { type: 'image'; id: number; rest: string } | { type: 'shutdown' };
 
 export type FromCompute =
-  | { type: 'ready'; pid: number }
-  | { type: 'result'; id: number; result: unknown }
-  | { type: 'error'; id: number; error: ApiErrorShape }
-  | { type: 'image'; id: number; contentType: string; body: Uint8Array }
-  | { type: 'event'; event: EventName; payload: Events[EventName] };
+  { type: 'ready'; pid: number } | RpcReply | { type: 'event'; event: EventName; payload: Events[EventName] };
 
 /**
  * How the compute process ended, VS Code style: an `exit` is one we asked for (shutdown, quit);
@@ -43,24 +39,22 @@ export type ComputeStatus =
   | { state: 'stopped' };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
 /** Checks a message from main (host side); null for anything malformed. */
 export function parseToCompute(msg: unknown): ToCompute | null {
   if (!isObject(msg)) return null;
   switch (msg.type) {
-    case 'call':
-      return isId(msg.id) && typeof msg.method === 'string'
-        ? { type: 'call', id: msg.id, method: msg.method, args: msg.args }
-        : null;
     case 'image':
-      return isId(msg.id) && typeof msg.rest === 'string'
+      return isRpcId(msg.id) && typeof msg.rest === 'string'
         ? { type: 'image', id: msg.id, rest: msg.rest }
         : null;
     case 'shutdown':
       return { type: 'shutdown' };
-    default:
-      return null;
+    default: {
+      // API calls are not cancelled one by one here (long work runs as jobs, with jobs.cancel).
+      const request = parseRpcRequest(msg);
+      return request?.type === 'call' ? request : null;
+    }
   }
 }
 
@@ -70,23 +64,18 @@ export function parseFromCompute(msg: unknown): FromCompute | null {
   switch (msg.type) {
     case 'ready':
       return typeof msg.pid === 'number' ? { type: 'ready', pid: msg.pid } : null;
-    case 'result':
-      return isId(msg.id) ? { type: 'result', id: msg.id, result: msg.result } : null;
-    case 'error':
-      return isId(msg.id) && isApiErrorShape(msg.error)
-        ? { type: 'error', id: msg.id, error: msg.error }
-        : null;
-    case 'image':
-      return isId(msg.id) && typeof msg.contentType === 'string' && msg.body instanceof Uint8Array
-        ? { type: 'image', id: msg.id, contentType: msg.contentType, body: msg.body }
-        : null;
     case 'event':
       return typeof msg.event === 'string' && (eventNames as readonly string[]).includes(msg.event)
         ? { type: 'event', event: msg.event as EventName, payload: msg.payload as Events[EventName] }
         : null;
     default:
-      return null;
+      return parseRpcReply(msg);
   }
+}
+
+/** What an image request answers. */
+export function isImageBytes(value: unknown): value is ImageBytes {
+  return isObject(value) && typeof value.contentType === 'string' && value.body instanceof Uint8Array;
 }
 
 /** A readable cause for an unexpected end. */
