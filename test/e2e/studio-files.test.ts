@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, shapeImage } from '../fixtures/images.ts';
 import { imagesDecoded } from './studio-steps.ts';
@@ -64,13 +64,11 @@ test('file browser for every path field, and files dropped onto a class', async 
   symlinkSync(join(photos, 'gone'), join(photos, 'broken-link'));
   writeFileSync(join(home, 'models', 'googlenet.onnx'), 'picked, not imported');
 
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data'), HOME: home });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
+  const { page, problems } = await openStudio(t, {
+    dir,
+    env: { HOME: home },
+    viewport: { width: 1280, height: 860 },
+  });
 
   // A new project, placed by browsing: home first, folders with their counts.
   await page.getByRole('button', { name: 'New project in…' }).click();

@@ -16,6 +16,16 @@ export async function importFolder(page: Page, folder: string, labelsFromFolders
   await dialog.waitFor({ state: 'detached' });
 }
 
+/** Opens the Train tab, imports the model file and waits until it is ready; returns the panel. */
+export async function importModel(page: Page, modelPath: string): Promise<Locator> {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const modelPanel = page.getByTestId('model-panel');
+  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
+  await modelPanel.getByRole('button', { name: 'Import model' }).click();
+  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  return modelPanel;
+}
+
 /** The little of the DOM the page-side checks use (the Node tsconfig has no DOM library). */
 interface PageGlobals {
   document: { querySelectorAll(selector: string): Iterable<{ complete: boolean; naturalWidth: number }> };
