@@ -116,3 +116,17 @@ export function assertNear(
     `${what}: expected about ${expected.join(',')}, saw ${actual.join(',')}`,
   );
 }
+
+/**
+ * A field's value once the studio has filled it: fields are filled from API answers, which can
+ * arrive after the element appears, so reading the value at once would race the answer.
+ */
+export async function settledValue(field: Locator, expected: string, timeout = 15_000): Promise<string> {
+  const until = Date.now() + timeout;
+  let value = await field.inputValue();
+  while (value !== expected && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await field.inputValue();
+  }
+  return value;
+}
