@@ -147,7 +147,7 @@ test('labeling studio: import, grid, number-key labels, undo, filters and viewer
   await page.getByTestId('connection').getByText('Reconnecting…').waitFor();
   await page.getByTestId('model-panel').waitFor();
   assert.deepEqual(
-    problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p)),
+    problems.filter((p) => !/WebSocket|ERR_CONNECTION_(REFUSED|RESET)/.test(p)),
     [],
   );
 });
