@@ -3,6 +3,7 @@
  * with the probabilities the app itself gives them (cached features → head), which the
  * exporter's self-check must reproduce through the exported files.
  */
+import type { CropMode } from '../domain/model.ts';
 import { readFile } from 'node:fs/promises';
 import type { Split } from '../domain/splits.ts';
 import type { ExportReport } from '../domain/training.ts';
@@ -27,7 +28,7 @@ export interface ExportTaskInput {
   out: string;
   force: boolean;
   appVersion: string;
-  crop: 'center' | 'squash';
+  crop: CropMode;
   /** How the model wants its pixels: the export bakes it in and states it. */
   pixels: Preprocessing;
   warnings: string[];
