@@ -2,6 +2,7 @@
  * What the map and the cluster proposals read from a project: which images have features,
  * their feature vectors, and each point's label, prediction, split and "likely mislabeled" flag.
  */
+import type { Split } from '../domain/splits.ts';
 import type { Database } from 'better-sqlite3';
 import { mislabeledCondition } from './mislabeled-sql.ts';
 
@@ -47,12 +48,10 @@ export function readFeatureMatrix(db: Database, modelId: number, hashes: readonl
   return { data, rows: hashes.length, cols };
 }
 
-export type SplitName = 'train' | 'validation' | 'test';
-
 export interface MapPointRow {
   id: number;
   hash: string;
-  split: SplitName;
+  split: Split;
   class_id: number | null;
   pred: number | null;
   probability: number | null;
