@@ -1026,6 +1026,9 @@ export function isMethodName(name: unknown): name is MethodName {
 // ---------------------------------------------------------------------------------------------
 // Events pushed by the backend
 
+/** A `dataset.changed` names its images only up to this many; a bigger change comes without ids. */
+export const MAX_IDS_IN_EVENT = 1000;
+
 export interface Events {
   'job.progress': JobProgress;
   'job.finished': JobInfo;

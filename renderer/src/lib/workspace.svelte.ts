@@ -61,7 +61,7 @@ export class Workspace {
       api.on('dataset.changed', (e) => {
         if (this.#leaving) return;
         this.dataset.onChanged(e);
-        if (this.#view === 'map') void this.map.refreshLabels();
+        if (this.#view === 'map') void this.map.onChanged(e);
         if (e.reason !== 'labels') void this.classes.load();
         else this.#refreshClassCounts();
         this.#refreshRunsSoon();

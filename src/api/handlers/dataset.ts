@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Events, LabelChange } from '../contract.ts';
+import { MAX_IDS_IN_EVENT, type Events, type LabelChange } from '../contract.ts';
 import type { Core } from '../../core.ts';
 import { createClass, getClass, listClasses, reorderClasses, updateClass } from '../../store/classes.ts';
 import { exportLabelsCsv, importLabelsCsv } from '../../store/dataset-csv.ts';
@@ -35,9 +35,6 @@ type DatasetMethods =
   | 'labels.history'
   | 'dataset.importCsv'
   | 'dataset.export';
-
-/** Events carry the ids of small changes; a big one tells listeners to reload. */
-const MAX_IDS_IN_EVENT = 1000;
 
 export function datasetHandlers(core: Core): Pick<Handlers, DatasetMethods> {
   const db = () => core.requireProject().db;
