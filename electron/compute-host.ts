@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { parentPort as workerParentPort, isMainThread } from 'node:worker_threads';
 import { createCoreDispatch } from '../src/api/handlers.ts';
 import { Core } from '../src/core.ts';
-import { resolveImageRequest } from '../src/images/image-request.ts';
+import { resolveImageRequest } from '../src/services/image-request.ts';
 import { COMPUTE_WORKER_ENV } from '../src/jobs/compute-client.ts';
 import { RpcResponder } from '../src/rpc/responder.ts';
 import {

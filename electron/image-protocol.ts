@@ -1,5 +1,5 @@
 import { ApiError, httpStatusFor } from '../src/api/errors.ts';
-import { imageCacheControl, parseImageRequest } from '../src/images/image-request.ts';
+import { imageCacheControl, parseImageRequest } from '../src/services/image-request.ts';
 import { IMAGE_SCHEME, SECURITY_HEADERS } from './security.ts';
 
 export interface ImageBytes {

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import type { RecentProject } from './api/contract.ts';
+import type { RecentProject } from './domain/project.ts';
 
 /**
  * The per-user data folder (recent projects, downloaded models). `INCEPT_DATA_DIR` overrides it,

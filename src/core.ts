@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { EventBus } from './api/events.ts';
-import { ApiError } from './api/errors.ts';
+import { ApiError } from './domain/errors.ts';
+import { EventBus } from './domain/events.ts';
 import { AppData } from './app-data.ts';
 import { ComputeClient } from './jobs/compute-client.ts';
 import { JobManager } from './jobs/manager.ts';

@@ -4,7 +4,7 @@
  * assembly covers the whole contract.
  */
 import type { Core } from '../core.ts';
-import { explainSqliteError } from '../store/project-open.ts';
+import { explainSqliteError } from '../services/project.ts';
 import { createDispatch, type Dispatch, type Handlers } from './dispatch.ts';
 import { appHandlers } from './handlers/app.ts';
 import { datasetHandlers } from './handlers/dataset.ts';

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ApiError } from '../api/errors.ts';
-import { remedyDetails } from '../api/remedies.ts';
+import { ApiError } from '../domain/errors.ts';
+import { remedyDetails } from '../domain/remedies.ts';
 
 type TargetState = 'missing' | 'empty' | 'occupied';
 

@@ -9,10 +9,10 @@
 import { copyFile, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExportReport } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { ExportReport } from '../domain/training.ts';
 import { decodeModel } from '../model/onnx/read.ts';
-import { INPUT_SIZE } from '../model/preprocess.ts';
+import { INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
 import type { Preprocessing } from '../model/pixel-presets.ts';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './atomic-dir.ts';
 import {
@@ -54,7 +54,7 @@ export interface ExportInput {
     validation: object | null;
     classCounts: ClassCount[];
     appVersion: string;
-    cropMode: 'center' | 'squash';
+    cropMode: CropMode;
   };
   checkImages: {
     path: string;

@@ -4,6 +4,7 @@
  */
 import { PREPROCESSING, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
 import { describePreprocessing, type PresetName, type Preprocessing } from '../model/pixel-presets.ts';
+import type { Split } from '../domain/splits.ts';
 import { inGraphPreprocessing } from './preprocessing.ts';
 import type { FormatCheck } from './self-check.ts';
 import type { Quantize } from './tfjs-weights.ts';
@@ -283,7 +284,7 @@ function usageSection(meta: ExportMetadata): string {
 
 export function modelCard(meta: ExportMetadata): string {
   const counts = new Map(meta.training.classCounts.map((c) => [c.name, c]));
-  const cell = (l: string, split: 'train' | 'validation' | 'test') => String(counts.get(l)?.[split] ?? '–');
+  const cell = (l: string, split: Split) => String(counts.get(l)?.[split] ?? '–');
   const formats = Object.entries(meta.formats) as [string, FormatInfo][];
   return [
     `# Image classifier: ${meta.labels.map(md).join(', ')}`,

@@ -6,8 +6,8 @@ import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, parse, resolve } from 'node:path';
-import type { FolderEntry, FolderListing } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { FolderEntry, FolderListing } from '../domain/files.ts';
 import { hasImageExtension } from '../images/formats.ts';
 import { describeFsProblem } from './fs-problem.ts';
 

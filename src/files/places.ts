@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Places } from '../api/contract.ts';
+import type { Places } from '../domain/files.ts';
 
 const MAX_RECENT = 10;
 const MAX_BOOKMARKS = 50;

@@ -6,11 +6,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { FolderPreview } from '../api/contract.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { FolderPreview } from '../domain/files.ts';
 import { hasImageExtension } from '../images/formats.ts';
 import { describeFsProblem } from './fs-problem.ts';
 import { resolveBrowsePath } from './list-folder.ts';
-import { ApiError } from '../api/errors.ts';
 
 const PREVIEW_PX = 112;
 const MAX_PREVIEW_BYTES = 64 * 1024 * 1024;

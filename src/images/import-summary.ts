@@ -1,4 +1,4 @@
-import type { ImportResult } from '../api/contract.ts';
+import type { ImportResult } from '../domain/dataset.ts';
 import { ACCEPTED_FORMATS } from './formats.ts';
 
 function count(n: number, what: string): string {

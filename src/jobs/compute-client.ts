@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 import { RpcCaller } from '../rpc/caller.ts';
 import type { RpcCall, RpcCancel } from '../rpc/wire.ts';
 import type { ComputeTaskName, TaskInput, TaskOutput, TaskProgressOf } from './compute-task-map.ts';

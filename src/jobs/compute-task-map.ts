@@ -3,9 +3,11 @@
  * what it answers, and what it reports while it runs. The client's `run`, the worker's task
  * table and each task's own signature are all checked against this map.
  */
-import type { ClusterProposal, ExportReport, ImagePrediction, MapLayoutResult } from '../api/contract.ts';
+import type { ClusterProposal, MapLayoutResult } from '../domain/map.ts';
+import type { ImagePrediction } from '../domain/model.ts';
+import type { ExportReport } from '../domain/training.ts';
 import type { ClustersTaskInput, LayoutTaskInput } from '../services/map.ts';
-import type { TrainTaskInput, TrainTaskOutput } from '../train/train-task.ts';
+import type { TrainTaskInput, TrainTaskOutput } from './train-task.ts';
 import type { FeaturesTaskInput, FeaturesTaskOutput, PredictTaskInput } from './compute-tasks.ts';
 import type { ExportTaskInput } from './export-task.ts';
 import type { TaskHooks, TaskProgress } from './task-hooks.ts';

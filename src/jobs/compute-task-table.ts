@@ -2,7 +2,7 @@
  * The compute worker's task table. Typed by the task map, so each entry must take its task's
  * input and answer its task's output; nothing is cast.
  */
-import { runTrainTask } from '../train/train-task.ts';
+import { runTrainTask } from './train-task.ts';
 import type { ComputeTaskTable } from './compute-task-map.ts';
 import { runFeaturesTask, runPredictTask } from './compute-tasks.ts';
 

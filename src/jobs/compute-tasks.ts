@@ -3,7 +3,7 @@
  * connection to the project database), so only small messages cross threads.
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { ImagePrediction } from '../api/contract.ts';
+import type { ImagePrediction } from '../domain/model.ts';
 import { decodeAugmentedRgb224 } from '../model/augment.ts';
 import {
   createEngine,
@@ -18,10 +18,10 @@ import { errorMessage } from '../model/errors.ts';
 import { IMAGENET_CLASSES, topK } from '../model/imagenet-classes.ts';
 import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.ts';
 import type { Preprocessing } from '../model/pixel-presets.ts';
-import { vectorBlob } from '../store/models.ts';
+import { featureBatchWriter, featureWork, type FeatureWorkRow } from '../store/features.ts';
 import { ProjectStore } from '../store/project.ts';
-import { AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from '../train/train-task.ts';
-import { predictNewImages } from '../train/predict-new.ts';
+import { AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from './train-task.ts';
+import { predictNewImages } from '../services/predict-new.ts';
 import { predictHead } from '../train/predict.ts';
 import type { TaskHooks } from './task-hooks.ts';
 
@@ -93,12 +93,7 @@ async function engineFor(
   return cached;
 }
 
-interface Todo {
-  hash: string;
-  path: string;
-  base: boolean;
-  augment: boolean;
-}
+type Todo = FeatureWorkRow;
 
 export async function runFeaturesTask(
   input: FeaturesTaskInput,
@@ -109,36 +104,11 @@ export async function runFeaturesTask(
   const { engine, skipped } = await engineFor(input.modelPath, input.engine, input.dataDir);
   const project = ProjectStore.open(input.projectPath);
   try {
-    const db = project.db;
-    // Distinct content: duplicates share one vector. Variant 0 for every image; with
-    // augmentation, variants 1.. for labeled training images.
-    const rows = db
-      .prepare(
-        `SELECT i.hash AS hash, min(i.path) AS path,
-                (@augment AND max(l.image_id IS NOT NULL AND i.split = 'train')
-                  AND NOT EXISTS (SELECT 1 FROM features a WHERE a.model_id = @m AND a.variant = 1 AND a.hash = i.hash)) AS augment,
-                NOT EXISTS (SELECT 1 FROM features f WHERE f.model_id = @m AND f.variant = 0 AND f.hash = i.hash) AS base
-         FROM images i LEFT JOIN labels l ON l.image_id = i.id
-         WHERE i.status = 'ok' AND i.hash IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM feature_failures x WHERE x.model_id = @m AND x.hash = i.hash)
-           ${input.labeledOnly ? 'AND l.image_id IS NOT NULL' : ''}
-         GROUP BY i.hash ORDER BY min(i.id)`,
-      )
-      .all({ m: input.modelId, augment: input.augment ? 1 : 0 }) as {
-      hash: string;
-      path: string;
-      base: number;
-      augment: number;
-    }[];
-    const work: Todo[] = rows
-      .filter((r) => r.base || r.augment)
-      .map((r) => ({ hash: r.hash, path: r.path, base: r.base === 1, augment: r.augment === 1 }));
-    const insert = db.prepare(
-      'INSERT OR REPLACE INTO features (model_id, variant, hash, vector) VALUES (?, ?, ?, ?)',
-    );
-    const fail = db.prepare(
-      'INSERT OR REPLACE INTO feature_failures (model_id, hash, error) VALUES (?, ?, ?)',
-    );
+    const work: Todo[] = featureWork(project.db, input.modelId, {
+      augment: input.augment,
+      labeledOnly: input.labeledOnly,
+    });
+    const write = featureBatchWriter(project.db, input.modelId);
     const dim = engine.featureSize;
     const phase = (): string => `computing features (${engine.label})`;
     const failures: string[] = [];
@@ -168,21 +138,18 @@ export async function runFeaturesTask(
       },
     );
     for await (const batch of batches) {
-      db.transaction(() => {
-        batch.indices.forEach((index, row) => {
-          insert.run(
-            input.modelId,
-            0,
-            base[index]!.hash,
-            vectorBlob(batch.features.subarray(row * dim, (row + 1) * dim)),
-          );
-        });
-        for (const { index, error } of batch.errors) {
-          fail.run(input.modelId, base[index]!.hash, error.message);
-          failures.push(`${base[index]!.path}: ${error.message}`);
-          failedHashes.add(base[index]!.hash);
-        }
-      })();
+      write(
+        batch.indices.map((index, row) => ({
+          variant: 0,
+          hash: base[index]!.hash,
+          vector: batch.features.subarray(row * dim, (row + 1) * dim),
+        })),
+        batch.errors.map(({ index, error }) => ({ hash: base[index]!.hash, error: error.message })),
+      );
+      for (const { index, error } of batch.errors) {
+        failures.push(`${base[index]!.path}: ${error.message}`);
+        failedHashes.add(base[index]!.hash);
+      }
       computed += batch.indices.length;
       done += batch.indices.length + batch.errors.length;
       report();
@@ -201,16 +168,14 @@ export async function runFeaturesTask(
       const batch = new Float32Array(views.length * IMAGE_VALUES);
       views.forEach((v, i) => toModelInput(v, batch, i * IMAGE_VALUES, input.preprocessing));
       const vectors = await engine.features(batch, views.length);
-      db.transaction(() => {
-        views.forEach((_, i) => {
-          insert.run(
-            input.modelId,
-            AUGMENT_VARIANTS[i]!,
-            w.hash,
-            vectorBlob(vectors.subarray(i * dim, (i + 1) * dim)),
-          );
-        });
-      })();
+      write(
+        views.map((_, i) => ({
+          variant: AUGMENT_VARIANTS[i]!,
+          hash: w.hash,
+          vector: vectors.subarray(i * dim, (i + 1) * dim),
+        })),
+        [],
+      );
       augmented++;
       if (!w.base) done++;
       report();

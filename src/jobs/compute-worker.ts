@@ -3,7 +3,7 @@
  * names to functions; each gets an AbortSignal and a progress callback.
  */
 import { parentPort } from 'node:worker_threads';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 import { RpcResponder } from '../rpc/responder.ts';
 import { parseRpcRequest, type RpcReply } from '../rpc/wire.ts';
 import { explainSqliteError } from '../store/project-open.ts';

@@ -4,11 +4,12 @@
  * exporter's self-check must reproduce through the exported files.
  */
 import { readFile } from 'node:fs/promises';
-import type { ExportReport, Split, SplitMetrics, TrainSettings } from '../api/contract.ts';
+import type { Split } from '../domain/splits.ts';
+import type { ExportReport } from '../domain/training.ts';
 import { exportModel } from '../export/export-model.ts';
-import { readVector } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
-import { runHead } from '../store/runs.ts';
+import { runHead, runRecord } from '../store/runs.ts';
+import { imageFilesWithFeatures } from '../store/training-data.ts';
 import type { TaskHooks } from './task-hooks.ts';
 import { predictHead } from '../train/predict.ts';
 import { float32Allowance } from '../export/rounding-floor.ts';
@@ -37,32 +38,20 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
   const project = ProjectStore.open(input.projectPath);
   let exportInput: Parameters<typeof exportModel>[0];
   try {
-    const db = project.db;
     const head = runHead(project, input.runId);
-    const row = db
-      .prepare('SELECT settings, metrics, label_snapshot FROM runs WHERE id = ?')
-      .get(input.runId) as {
-      settings: string;
-      metrics: string;
-      label_snapshot: Buffer;
-    };
-    const snapshot = JSON.parse(row.label_snapshot.toString('utf8')) as [number, number, Split][];
-    const metrics = JSON.parse(row.metrics) as { validation: SplitMetrics | null };
+    const record = runRecord(project, input.runId);
+    const snapshot = record.snapshot;
     // Check on held-out images first; a project without any falls back to training images.
     const ordered = [
       ...snapshot.filter((s) => s[2] === 'validation'),
       ...snapshot.filter((s) => s[2] !== 'validation'),
     ];
-    const lookup = db.prepare(
-      `SELECT i.path, f.vector FROM images i JOIN features f ON f.model_id = ? AND f.variant = 0 AND f.hash = i.hash
-       WHERE i.id = ? AND i.status = 'ok'`,
+    const found = imageFilesWithFeatures(
+      project.db,
+      input.modelId,
+      ordered.map(([imageId]) => imageId),
+      input.maxCheckImages,
     );
-    const found: { path: string; features: Float32Array }[] = [];
-    for (const [imageId] of ordered) {
-      if (found.length >= input.maxCheckImages) break;
-      const r = lookup.get(input.modelId, imageId) as { path: string; vector: Buffer } | undefined;
-      if (r) found.push({ path: r.path, features: readVector(r.vector) });
-    }
     // The same function that gives the stored predictions and predict.images' answers.
     const d = head.weights.length / head.bias.length;
     const x = new Float32Array(found.length * d);
@@ -94,8 +83,8 @@ export async function runExportTask(input: ExportTaskInput, hooks: TaskHooks): P
       force: input.force,
       metadata: {
         runId: input.runId,
-        settings: JSON.parse(row.settings) as TrainSettings,
-        validation: metrics.validation,
+        settings: record.settings,
+        validation: record.validation,
         classCounts: head.classes.map((c) => ({
           name: c.name,
           ...(counts.get(c.id) ?? { train: 0, validation: 0, test: 0 }),

@@ -1,25 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { JobInfo, JobKind, JobProgress } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
-import type { EventBus } from '../api/events.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { EventBus } from '../domain/events.ts';
+import type { JobContext, JobInfo, JobKind, JobProgress } from '../domain/jobs.ts';
 import { RateMeter } from './rate.ts';
 
-export interface JobContext {
-  signal: AbortSignal;
-  /** Report progress; throttled before it reaches the event bus. */
-  progress(update: {
-    done: number;
-    total?: number | null;
-    phase?: string;
-    /** What done/total count; a new phase without one counts its kind's usual unit. */
-    unit?: string | null;
-    /** False where the units cost very different times (export steps): no ETA is better than a wrong one. */
-    eta?: boolean;
-    counters?: Record<string, number>;
-  }): void;
-  /** Throws an ApiError('cancelled') when the job was cancelled. Call between units of work. */
-  throwIfCancelled(): void;
-}
+export type { JobContext };
 
 export type JobRunner<R> = (ctx: JobContext) => Promise<R>;
 

@@ -8,19 +8,16 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ModelSource } from '../domain/model.ts';
 import { ModelError, errorMessage } from './errors.ts';
 
-export interface ModelSource {
-  url: string;
+/** A source (url, expected size and hash) plus the name the file gets in the data folder. */
+export interface DownloadSource extends ModelSource {
   fileName: string;
-  /** Expected size in bytes, or null when unknown. */
-  bytes: number | null;
-  /** Expected SHA-256 (hex), or null to skip the check. */
-  sha256: string | null;
 }
 
 /** The ONNX Model Zoo's BVLC GoogLeNet, opset 7 (Caffe → Caffe2 → ONNX). */
-export const DEFAULT_MODEL_SOURCE: Readonly<ModelSource> = Object.freeze({
+export const DEFAULT_MODEL_SOURCE: Readonly<DownloadSource> = Object.freeze({
   url: 'https://github.com/onnx/models/raw/main/validated/vision/classification/inception_and_googlenet/googlenet/model/googlenet-7.onnx',
   fileName: 'googlenet-7.onnx',
   bytes: 28020232,
@@ -243,7 +240,7 @@ async function fetchOnce(
 }
 
 export interface ModelDownloadOptions {
-  source?: ModelSource;
+  source?: DownloadSource;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
   retries?: number;

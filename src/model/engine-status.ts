@@ -1,4 +1,4 @@
-import type { EngineStatus } from '../api/contract.ts';
+import type { EngineStatus } from '../domain/engines.ts';
 import { probeEngines } from './engines/registry.ts';
 
 /**

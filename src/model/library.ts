@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { copyFile, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { ModelDescription } from '../api/contract.ts';
+import type { ModelDescription, ModelSourceKind } from '../domain/model.ts';
 import { ModelError } from './errors.ts';
 import { analyzeModel } from './graph/analyze.ts';
 import { decodeModel } from './onnx/read.ts';
@@ -14,7 +14,7 @@ const INDEX_FILE = 'models.json';
 export interface LibraryModel {
   sha256: string;
   name: string;
-  source: 'download' | 'file';
+  source: ModelSourceKind;
   bytes: number;
   addedAt: string;
 }
@@ -150,7 +150,7 @@ export class ModelLibrary {
   }
 
   /** Describes a library file (re-checking it) without the async read. */
-  describeSync(sha256: string, name: string, source: 'download' | 'file'): ModelDescription {
+  describeSync(sha256: string, name: string, source: ModelSourceKind): ModelDescription {
     const bytes = readFileSync(this.pathFor(sha256));
     if (sha256Hex(bytes) !== sha256) {
       throw new ModelError('checksum_mismatch', `The model file ${this.pathFor(sha256)} is damaged.`);
@@ -168,11 +168,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /** Validates ONNX bytes as a GoogLeNet-like classifier Incept can fine-tune. */
-export function describeModel(
-  bytes: Uint8Array,
-  name: string,
-  source: 'download' | 'file',
-): ModelDescription {
+export function describeModel(bytes: Uint8Array, name: string, source: ModelSourceKind): ModelDescription {
   const model = decodeModel(bytes, name);
   const analysis = analyzeModel(model);
   const detected = detectPreprocessing(model);

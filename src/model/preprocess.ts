@@ -13,6 +13,7 @@
 import sharp from 'sharp';
 import { ModelError, errorMessage } from './errors.ts';
 import { PRESETS, type Preprocessing } from './pixel-presets.ts';
+import type { CropMode } from '../domain/model.ts';
 
 export const INPUT_SIZE = 224;
 /** ImageNet channel means in BGR order, 0..255 scale (Caffe's ilsvrc_2012_mean, per channel). */
@@ -20,7 +21,7 @@ export const MEAN_BGR = Object.freeze([103.939, 116.779, 123.68] as const);
 /** Refuse decompression bombs: 100 megapixels is far beyond any camera photo. */
 export const MAX_INPUT_PIXELS = 100_000_000;
 
-export type CropMode = 'center' | 'squash';
+export type { CropMode };
 
 /** How inputs are prepared, for model metadata and exported model cards. */
 export const PREPROCESSING = Object.freeze({

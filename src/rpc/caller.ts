@@ -3,7 +3,7 @@
  * in flight, routes each answer and progress report to its call, and forwards cancellation.
  * It knows nothing of the transport: the owner posts the messages and feeds back what arrives.
  */
-import type { ApiError } from '../api/errors.ts';
+import type { ApiError } from '../domain/errors.ts';
 import { errorFromWire } from './errors.ts';
 import { parseRpcReply, type RpcReply } from './wire.ts';
 

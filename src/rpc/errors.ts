@@ -3,7 +3,7 @@
  * so the other side gets back an ApiError with the same stable code and the same machine-
  * readable details (the remedy a message is worded from, the jobs a switch would stop).
  */
-import { ApiError, isApiErrorShape, type ApiErrorShape } from '../api/errors.ts';
+import { ApiError, isApiErrorShape, type ApiErrorShape } from '../domain/errors.ts';
 
 /** The wire form of any thrown value; a cancelled call reads as `cancelled`, whatever threw. */
 export function errorToWire(err: unknown, opts: { aborted?: boolean } = {}): ApiErrorShape {

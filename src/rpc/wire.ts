@@ -4,7 +4,7 @@
  * progress report carries the id of the request it belongs to. Plain data only, so any
  * structured-clone or JSON transport carries them; nothing here touches Node or the DOM.
  */
-import type { ApiErrorShape } from '../api/errors.ts';
+import type { ApiErrorShape } from '../domain/errors.ts';
 import { readErrorShape } from './errors.ts';
 
 export interface RpcCall<M extends string = string, A = unknown> {

@@ -14,7 +14,7 @@ export async function serveImage(
 ): Promise<void> {
   try {
     const project = core.requireProject();
-    const { imageCacheControl, resolveImageRequest } = await import('../images/image-request.ts');
+    const { imageCacheControl, resolveImageRequest } = await import('../services/image-request.ts');
     const image = await resolveImageRequest(project, rest);
     res.writeHead(200, {
       ...headers,

@@ -6,8 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import type { ClusterProposal, MapLayoutResult, MapPoints } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { ClusterProposal, MapLayoutResult, MapPoints } from '../domain/map.ts';
 import { proposeClusters } from '../map/clusters.ts';
 import { featureSetKey, type FeatureSet } from '../map/feature-set.ts';
 import { layoutFile, readLayout, writeLayout, type Layout, type LayoutMethod } from '../map/layout-cache.ts';

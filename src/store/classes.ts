@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { ClassInfo } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import type { ClassInfo } from '../domain/dataset.ts';
+import { ApiError } from '../domain/errors.ts';
 import { nowIso, stmt } from './statements.ts';
 
 /** A `classes` row, also the JSON snapshot the undo history keeps of a deleted class. */

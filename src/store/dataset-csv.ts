@@ -2,9 +2,9 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { CsvImportResult } from '../api/contract.ts';
-import { ClassName } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ClassName } from '../domain/class-name.ts';
+import type { CsvImportResult } from '../domain/dataset.ts';
+import { ApiError } from '../domain/errors.ts';
 import { findOrCreateClass, nameKey } from './classes.ts';
 import { csvLine, parseCsv } from './csv.ts';
 import { findImageByPath } from './image-writes.ts';

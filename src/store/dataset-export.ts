@@ -3,9 +3,9 @@ import { constants, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs
 import { copyFile, link, symlink } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { DatasetExportResult } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
-import type { JobContext } from '../jobs/manager.ts';
+import type { DatasetExportResult } from '../domain/dataset.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { JobContext } from '../domain/jobs.ts';
 import { stmt } from './statements.ts';
 
 export type LinkMode = 'copy' | 'hardlink' | 'symlink';

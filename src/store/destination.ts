@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, statfsSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 
 /**
  * Kernel and device file systems: they look like folders but are not storage, and some make

@@ -4,7 +4,7 @@
  * its folder leaves it out instead of importing it again.
  */
 import type { Database } from 'better-sqlite3';
-import type { Split } from '../api/contract.ts';
+import type { Split } from '../domain/splits.ts';
 import { nowIso } from './statements.ts';
 
 const REMOVED_PREFIX = 'removed-path:';

@@ -1,7 +1,7 @@
 /** What an import or rescan writes: image rows, folder labels, import roots, missing marks. */
 import { sep } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ImageStatus, ImportRoot } from '../api/contract.ts';
+import type { ImageStatus, ImportRoot } from '../domain/dataset.ts';
 import { nowIso, stmt } from './statements.ts';
 
 export interface KnownImage {
@@ -176,4 +176,30 @@ export function upsertRoot(db: Database, path: string, labelsFromFolders: boolea
 
 export function markRootScanned(db: Database, path: string): void {
   stmt(db, 'UPDATE import_roots SET scanned_at = ? WHERE path = ?').run(nowIso(), path);
+}
+
+/** What serving an image's picture needs to know about its row. */
+export interface ImageFileInfo {
+  path: string;
+  hash: string | null;
+  format: string | null;
+  status: ImageStatus;
+  error: string | null;
+}
+
+export function imageFileInfo(db: Database, id: number): ImageFileInfo | undefined {
+  return stmt<[number], ImageFileInfo>(
+    db,
+    'SELECT path, hash, format, status, error FROM images WHERE id = ?',
+  ).get(id);
+}
+
+/** Records that an image's file turned out to be gone or undecodable when it was opened. */
+export function markImageUnavailable(
+  db: Database,
+  id: number,
+  status: 'missing' | 'unreadable',
+  error: string,
+): void {
+  stmt(db, 'UPDATE images SET status = ?, error = ? WHERE id = ?').run(status, error, id);
 }

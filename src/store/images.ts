@@ -1,19 +1,12 @@
 import type { Database } from 'better-sqlite3';
-import type {
-  DatasetCounts,
-  ImagePage,
-  ImageRow,
-  ImageStatus,
-  LabelSource,
-  ParsedArgs,
-  Split,
-} from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import type { DatasetCounts, ImagePage, ImageRow, ImageStatus, LabelSource } from '../domain/dataset.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { Split } from '../domain/splits.ts';
+import type { ImageQuery, ParsedImageFilter } from '../domain/image-query.ts';
 import { containsPattern, CURRENT_RUN, predictionPage } from './prediction-filters.ts';
 import { stmt } from './statements.ts';
 
-export type ImageQuery = ParsedArgs<'images.query'>;
-export type ParsedImageFilter = ImageQuery['filter'];
+export type { ImageQuery, ParsedImageFilter };
 
 interface ImageSqlRow {
   id: number;

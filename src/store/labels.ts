@@ -7,8 +7,8 @@
  * Labels from a folder import are not history steps: importing is not an edit to take back.
  */
 import type { Database } from 'better-sqlite3';
-import type { HistoryState, LabelChange, LabelSource } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import type { HistoryState, LabelChange, LabelSource } from '../domain/dataset.ts';
+import { ApiError } from '../domain/errors.ts';
 import { classRow, removeEmptyClass, requireClassRow, restoreClass, type ClassRow } from './classes.ts';
 import { nowIso, stmt } from './statements.ts';
 
@@ -196,6 +196,22 @@ export function setLabels(
         step,
         ids.map((id) => [id, classId]),
         source,
+      );
+      return endStep(db, step, changed);
+    })
+    .immediate();
+}
+
+/** Accepted suggestions, whatever their classes, are one step: one undo takes them all back. */
+export function acceptSuggestions(db: Database, picks: { imageId: number; classId: number }[]): LabelChange {
+  return db
+    .transaction(() => {
+      const step = beginStep(db, 'accept', `accept ${plural(picks.length, 'suggestion')}`);
+      const changed = recordAndApply(
+        db,
+        step,
+        picks.map((p) => [p.imageId, p.classId]),
+        'accepted-suggestion',
       );
       return endStep(db, step, changed);
     })

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 
 export interface Migration {
   version: number;

@@ -1,7 +1,7 @@
 import { floatBlob, readFloats } from './runs.ts';
-import type { ModelDescription } from '../api/contract.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { CropMode, ModelDescription } from '../domain/model.ts';
 import type { ProjectStore } from './project.ts';
-import { ApiError } from '../api/errors.ts';
 import {
   PRESETS,
   PRESET_NAMES,
@@ -9,7 +9,7 @@ import {
   samePreprocessing,
   type PresetName,
   type Preprocessing,
-} from '../model/pixel-presets.ts';
+} from '../domain/preprocessing.ts';
 
 export interface ModelRow {
   id: number;
@@ -55,12 +55,7 @@ export function useModel(
 ): ModelRow {
   const db = project.db;
   const previous = storedPreprocessing(project, description.sha256);
-  const effective: StoredPreprocessing | null = chosen
-    ? { preprocessing: chosen, from: 'chosen at import' }
-    : (previous ??
-      (description.preprocessing
-        ? { preprocessing: description.preprocessing, from: description.preprocessingFrom ?? 'detected' }
-        : null));
+  const effective = effectivePreprocessing(previous, description, chosen);
   if (!effective) throw notDetected(description);
   const id = db.transaction(() => {
     db.prepare(
@@ -95,6 +90,44 @@ export function useModel(
   };
 }
 
+/** The chosen preprocessing, else the one recorded before, else what the file says; null if none. */
+function effectivePreprocessing(
+  previous: StoredPreprocessing | null,
+  description: ModelDescription,
+  chosen?: Preprocessing,
+): StoredPreprocessing | null {
+  if (chosen) return { preprocessing: chosen, from: 'chosen at import' };
+  if (previous) return previous;
+  return description.preprocessing
+    ? { preprocessing: description.preprocessing, from: description.preprocessingFrom ?? 'detected' }
+    : null;
+}
+
+/** A model as `useModel` would record it; `id` is null while the project has no row for it. */
+export interface ModelPreview {
+  id: number | null;
+  description: ModelDescription;
+}
+
+/**
+ * What `useModel(project, description)` would make the project's model, read without writing;
+ * null where the model needs a preprocessing choice first.
+ */
+export function previewModel(project: ProjectStore, description: ModelDescription): ModelPreview | null {
+  const effective = effectivePreprocessing(storedPreprocessing(project, description.sha256), description);
+  if (!effective) return null;
+  const row = project.db.prepare('SELECT id FROM models WHERE sha256 = ?').get(description.sha256) as
+    { id: number } | undefined;
+  return {
+    id: row?.id ?? null,
+    description: {
+      ...description,
+      preprocessing: effective.preprocessing,
+      preprocessingFrom: effective.from,
+    },
+  };
+}
+
 /** The preprocessing a recorded model runs with. */
 export function modelPreprocessing(row: ModelRow): Preprocessing {
   return row.description.preprocessing ?? PRESETS.caffe;
@@ -120,10 +153,10 @@ export function modelById(project: ProjectStore, id: number): ModelRow | null {
   };
 }
 
-/** Images (ok, distinct content) with and without features for the model. */
+/** Images (ok, distinct content) with and without features for the model (null: not recorded yet). */
 export function featureCounts(
   project: ProjectStore,
-  modelId: number,
+  modelId: number | null,
 ): { images: number; done: number; missing: number; failed: number } {
   const row = project.db
     .prepare(
@@ -140,7 +173,7 @@ export function featureCounts(
 
 export { floatBlob as vectorBlob, readFloats as readVector };
 
-/** How images become 224×224: 'center' (shorter side to 224, centre crop) or 'squash'. */
-export function cropMode(project: ProjectStore): 'center' | 'squash' {
+/** How this project's images become 224×224 (see CropMode). */
+export function cropMode(project: ProjectStore): CropMode {
   return project.setting('crop_mode') === 'squash' ? 'squash' : 'center';
 }

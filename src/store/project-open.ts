@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 
 /** Electron loads its own build of better-sqlite3 (electron/native-paths.ts); Node uses the default. */
 export const nativeBinding = process.env.INCEPT_SQLITE_BINDING || undefined;

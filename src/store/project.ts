@@ -2,8 +2,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { randomInt } from 'node:crypto';
 import { basename, dirname, extname, resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import type { ProjectInfo } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { ProjectInfo } from '../domain/project.ts';
 import { latestVersion, migrate, schemaVersion } from './migrate.ts';
 import {
   explainSqliteError,
@@ -38,6 +38,19 @@ export class ProjectStore {
   /** Refuses a change up front, with the reason, instead of failing part-way through. */
   assertWritable(): void {
     if (this.readOnly !== null) throw readOnlyError(this.path, this.readOnly);
+  }
+
+  /**
+   * Runs `work` as one write transaction, taking the write lock up front (BEGIN IMMEDIATE) so
+   * that two writers wait for each other instead of one failing half-way with SQLITE_BUSY.
+   */
+  writeTransaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
+  }
+
+  /** Runs `work` as one transaction (deferred: it takes the write lock at its first write). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work)();
   }
 
   get cacheDir(): string {

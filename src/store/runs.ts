@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import { ApiError } from '../domain/errors.ts';
+import { remedyDetails } from '../domain/remedies.ts';
+import type { Split } from '../domain/splits.ts';
 import type {
   EpochStats,
   PredictionPage,
   RunComparison,
   RunDetail,
   RunSummary,
-  Split,
   SplitMetrics,
   TrainSettings,
-} from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
-import { remedyDetails } from '../api/remedies.ts';
+} from '../domain/training.ts';
 import { lowerBound32 } from '../domain/float32-bounds.ts';
 import { predictionPage } from './prediction-filters.ts';
 import type { ProjectStore } from './project.ts';
@@ -234,11 +234,41 @@ export function runHead(
   };
 }
 
+/** What a run states about itself for an export: settings, validation scores, and its labels. */
+export interface RunRecord {
+  modelId: number;
+  settings: TrainSettings;
+  validation: SplitMetrics | null;
+  snapshot: NewRun['snapshot'];
+}
+
+export function runRecord(project: ProjectStore, id: number): RunRecord {
+  const row = project.db
+    .prepare('SELECT model_id, settings, metrics, label_snapshot FROM runs WHERE id = ?')
+    .get(id) as { model_id: number; settings: string; metrics: string; label_snapshot: Buffer } | undefined;
+  if (!row) throw new ApiError('not_found', `No training run with id ${id}.`, remedyDetails('list-runs'));
+  return {
+    modelId: row.model_id,
+    settings: JSON.parse(row.settings) as TrainSettings,
+    validation: (JSON.parse(row.metrics) as Pick<RunMetrics, 'validation'>).validation,
+    snapshot: parseSnapshot(row.label_snapshot),
+  };
+}
+
+/** The id of the model a run was trained on. */
+export function runModelId(project: ProjectStore, id: number): number {
+  return requireRun(project.db, id).model_id;
+}
+
+function parseSnapshot(blob: Buffer): NewRun['snapshot'] {
+  return JSON.parse(blob.toString('utf8')) as NewRun['snapshot'];
+}
+
 function snapshotOf(db: Database, id: number): Map<number, number> {
   const row = db.prepare('SELECT label_snapshot FROM runs WHERE id = ?').get(id) as {
     label_snapshot: Buffer;
   };
-  const entries = JSON.parse(row.label_snapshot.toString('utf8')) as [number, number, Split][];
+  const entries = parseSnapshot(row.label_snapshot);
   return new Map(entries.map(([imageId, classId]) => [imageId, classId]));
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Split } from '../api/contract.ts';
+import type { Split } from '../domain/splits.ts';
 
 /** Percent of images in train and validation; the rest is test. */
 export const SPLIT_PERCENT = { train: 80, validation: 10 } as const;

@@ -32,7 +32,7 @@
  * an improvement of at least 0.01 % (relative) resets the patience count, so a loss creeping
  * down by rounding-level amounts still stops.
  */
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 import { useBestBackend, type TfBackendName, type tf as TfNamespace } from '../model/tfjs-runtime.ts';
 import { Yielder } from './abort.ts';
 import { mulberry32, permutation, substream } from './random.ts';

@@ -7,11 +7,11 @@
  * without a validation (or test) image while that split is in use are flagged too, because the
  * numbers for that split say nothing about them.
  */
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
+import { SPLITS, type Split } from '../domain/splits.ts';
 import { permutation, substream } from './random.ts';
 
-export type Split = 'train' | 'validation' | 'test';
-export const SPLITS: readonly Split[] = ['train', 'validation', 'test'];
+export { SPLITS, type Split };
 
 export type SplitFlagReason = 'moved_to_train' | 'no_validation' | 'no_test';
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { createProject, openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, shapeImage, writeClassTree } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
@@ -30,17 +30,11 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
   const modelPath = join(dir, 'googlenet.onnx');
   await writeGoogLeNet(modelPath, { seed: 5 });
 
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  const { problems } = watchPage(page);
-
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(join(dir, 'journey.incept'));
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { page, problems } = await openStudio(t, {
+    dir,
+    viewport: { width: 1280, height: 860 },
+    project: join(dir, 'journey.incept'),
+  });
   await importFolder(page, labeled, true);
   await importFolder(page, unlabeled, false);
   await page.getByTestId('grid-total').getByText('33 images').waitFor();
@@ -183,9 +177,7 @@ test('the whole journey: import, model, features, label, train, confusion cell, 
   const blue: [number, number, number] = [30, 40, 220];
   await writeSolidFolder(join(dir, 'second-images'), blue, 4);
   await page.getByRole('button', { name: 'Close project' }).click();
-  await page.getByLabel('Project file').fill(join(dir, 'second.incept'));
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  await createProject(page, join(dir, 'second.incept'));
   await importFolder(page, join(dir, 'second-images'), false);
   await page.getByTestId('grid-total').getByText('4 images').waitFor();
   await thumbnailsPainted(page, 4);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { chromiumMissingReason, launchChromium, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { writeTorchvisionGoogLeNet } from '../fixtures/torchvision-googlenet.ts';
 
@@ -12,17 +12,11 @@ test('the model panel shows the preprocessing read from the file and lets it be 
   const dir = tempDir(t);
   const modelPath = join(dir, 'torchvision.onnx');
   await writeTorchvisionGoogLeNet(modelPath);
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  const { problems } = watchPage(page);
-
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(join(dir, 'p.incept'));
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { page, problems } = await openStudio(t, {
+    dir,
+    viewport: { width: 1280, height: 860 },
+    project: join(dir, 'p.incept'),
+  });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const panel = page.getByTestId('model-panel');
   assert.equal(await panel.getByLabel('Preprocessing').inputValue(), '', 'by default read from the file');

@@ -8,9 +8,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess, type ServeProcess } from '../helpers/serve.ts';
+import type { Page } from 'playwright-core';
+import { chromiumMissingReason, screenshot, watchPage } from '../helpers/browser.ts';
+import { startServeProcess } from '../helpers/serve.ts';
+import { createProject, openStudio, type Studio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, shapeImage, writeClassTree } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
@@ -19,44 +20,28 @@ import {
   cell,
   firstThumbColor,
   importFolder,
+  importModel,
   solidPng,
   thumbnailsPainted,
   writeSolidFolder,
 } from './studio-steps.ts';
 
-interface Studio {
-  dir: string;
-  server: ServeProcess;
-  browser: Browser;
-  page: Page;
-  problems: string[];
-}
-
-async function openStudio(t: TestContext, serveArgs: string[] = []): Promise<Studio | null> {
+/** A studio over a fresh folder; null (and the test skipped) without Chromium. */
+async function freshStudio(
+  t: TestContext,
+  serveArgs: string[] = [],
+): Promise<(Studio & { dir: string }) | null> {
   const missing = chromiumMissingReason();
   if (missing) {
     t.skip(missing);
     return null;
   }
   const dir = tempDir(t);
-  const server = await startServeProcess(serveArgs, { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
-  return { dir, server, browser, page, problems };
-}
-
-async function createProject(page: Page, path: string): Promise<void> {
-  await page.getByLabel('Project file').fill(path);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  return { dir, ...(await openStudio(t, { dir, serveArgs, viewport: { width: 1280, height: 820 } })) };
 }
 
 test("a second project in the same browser shows its own pictures, not the first one's", async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page } = s;
   const red: [number, number, number] = [220, 30, 30];
@@ -87,7 +72,7 @@ test("a second project in the same browser shows its own pictures, not the first
 });
 
 test('classes from folders come in natural order, every one has its own key, Backspace clears', async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page } = s;
   const names = ['7', '10', '1', '4', '0', '11', '6', '2', '9', '5', '8', '3'];
@@ -175,16 +160,8 @@ async function recordJobTexts(page: Page): Promise<() => Promise<string[]>> {
   return () => page.evaluate(() => (globalThis as unknown as ObserverDoc).__seen ?? []);
 }
 
-async function importModel(page: Page, modelPath: string): Promise<void> {
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
-}
-
 test('one-click Train counts images then epochs, and new images get predictions without a retrain', async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page } = s;
   await writeClassTree(join(dir, 'shapes'), { classes: 3, perClass: 6, size: 64, format: 'png', seed: 3 });
@@ -243,7 +220,7 @@ test('one-click Train counts images then epochs, and new images get predictions 
 });
 
 test('"Likely mislabeled" tiles show the given label, the held-out model\'s label and its probability', async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page } = s;
   const root = join(dir, 'shapes');
@@ -284,7 +261,7 @@ test('"Likely mislabeled" tiles show the given label, the held-out model\'s labe
 });
 
 test('a page whose token the restarted server no longer accepts says so at once', async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page, server } = s;
   await page.getByTestId('connection').getByText('Connected').waitFor();
@@ -306,7 +283,7 @@ test('a page whose token the restarted server no longer accepts says so at once'
 });
 
 test('an import that finds no images says so and why', async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page } = s;
   mkdirSync(join(dir, 'notes'));
@@ -337,7 +314,7 @@ async function trickleServer(t: TestContext): Promise<string> {
 }
 
 test('two tabs show one project and its jobs; closing in one warns, naming the job started in the other', async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page, server, browser } = s;
   const url = await trickleServer(t);
@@ -387,7 +364,7 @@ test('two tabs show one project and its jobs; closing in one warns, naming the j
 });
 
 test('classes: drag to reorder, sort by name, merge two', async (t) => {
-  const s = await openStudio(t);
+  const s = await freshStudio(t);
   if (!s) return;
   const { dir, page } = s;
   await writeSolidFolder(join(dir, 'fruit', 'Mango'), [240, 170, 40], 2);

@@ -2,25 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 
 test('browser mode: the shell needs the token, shows engines, and creates a project', async (t) => {
   const missing = chromiumMissingReason();
   if (missing) return t.skip(missing);
   const dir = tempDir(t);
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
+  const { server, page, problems } = await openStudio(t, { dir });
 
   const refused = await fetch(server.url);
   assert.equal(refused.status, 401, 'a request without the token is refused');
 
-  const page = await browser.newPage();
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
   await page.getByRole('heading', { name: 'Start a project' }).waitFor();
   await page.getByText('onnxruntime (CPU)').first().waitFor();
   await screenshot(page, 'start-screen');

@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, shapeImage, writeClassTree } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
@@ -30,17 +30,11 @@ test('notifications, readable errors, undo buttons, model import progress and Tr
   await writeClassTree(labeled, { classes: 3, perClass: 4, size: 64, seed: 11 });
   const modelPath = join(dir, 'googlenet.onnx');
   await writeGoogLeNet(modelPath, { seed: 5 });
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const { problems } = watchPage(page);
-
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(join(dir, 'feedback.incept'));
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { page, problems } = await openStudio(t, {
+    dir,
+    viewport: { width: 1280, height: 800 },
+    project: join(dir, 'feedback.incept'),
+  });
   await importFolder(page, labeled, true);
   await page.getByTestId('grid-total').getByText('12 images').waitFor();
   await thumbnailsPainted(page, 12);

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, shapeImage } from '../fixtures/images.ts';
-import { imagesDecoded } from './studio-steps.ts';
+import { imagesDecoded, settledValue } from './studio-steps.ts';
 
 function entry(browser: Locator, name: string): Locator {
   return browser.getByTestId('fb-entry').filter({ has: browser.page().getByText(name, { exact: true }) });
@@ -64,19 +64,17 @@ test('file browser for every path field, and files dropped onto a class', async 
   symlinkSync(join(photos, 'gone'), join(photos, 'broken-link'));
   writeFileSync(join(home, 'models', 'googlenet.onnx'), 'picked, not imported');
 
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data'), HOME: home });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
+  const { page, problems } = await openStudio(t, {
+    dir,
+    env: { HOME: home },
+    viewport: { width: 1280, height: 860 },
+  });
 
   // A new project, placed by browsing: home first, folders with their counts.
   await page.getByRole('button', { name: 'New project in…' }).click();
   const fb = page.getByTestId('file-browser');
   await fb.waitFor();
-  assert.equal(await fb.getByLabel('Folder path').inputValue(), home);
+  assert.equal(await settledValue(fb.getByLabel('Folder path'), home), home);
   await entry(fb, 'photos').getByText('2 folders').waitFor();
   await entry(fb, 'photos').click();
   await entry(fb, 'cats').getByText('3 images').waitFor();
@@ -97,7 +95,7 @@ test('file browser for every path field, and files dropped onto a class', async 
   const dialog = page.getByTestId('import-dialog');
   await dialog.getByRole('button', { name: 'Browse…' }).click();
   await fb.waitFor();
-  assert.equal(await fb.getByLabel('Folder path').inputValue(), photos, 'recent folder first');
+  assert.equal(await settledValue(fb.getByLabel('Folder path'), photos), photos, 'recent folder first');
   await fb.getByTestId('fb-recent').first().waitFor();
   await entry(fb, 'cats').click();
   await fb.getByTestId('fb-summary').getByText('3 images in this folder').waitFor();
@@ -105,7 +103,10 @@ test('file browser for every path field, and files dropped onto a class', async 
   await screenshot(page, 'files-browser-previews');
   await fb.getByTestId('fb-pick').click();
   await fb.waitFor({ state: 'detached' });
-  assert.equal(await dialog.getByLabel('Folder', { exact: true }).inputValue(), join(photos, 'cats'));
+  assert.equal(
+    await settledValue(dialog.getByLabel('Folder', { exact: true }), join(photos, 'cats')),
+    join(photos, 'cats'),
+  );
   await dialog.getByLabel('Labels from subfolders').setChecked(false);
   await dialog.getByRole('button', { name: 'Import', exact: true }).click();
   await dialog.getByTestId('import-result').getByText('3 imported').waitFor({ timeout: 30_000 });
@@ -121,10 +122,8 @@ test('file browser for every path field, and files dropped onto a class', async 
   await fb.getByRole('button', { name: 'Go' }).click();
   await entry(fb, 'googlenet.onnx').click();
   await fb.getByRole('button', { name: 'Open', exact: true }).click();
-  assert.equal(
-    await modelPanel.getByLabel('…or import a model file').inputValue(),
-    join(home, 'models', 'googlenet.onnx'),
-  );
+  const modelFile = join(home, 'models', 'googlenet.onnx');
+  assert.equal(await settledValue(modelPanel.getByLabel('…or import a model file'), modelFile), modelFile);
 
   // Files dropped onto a class are uploaded and labeled; a text file is skipped with its reason.
   await page.getByRole('button', { name: 'Dataset', exact: true }).click();

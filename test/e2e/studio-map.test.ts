@@ -9,13 +9,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import sharp from 'sharp';
 import { rng } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
-import { imagesDecoded, importFolder } from './studio-steps.ts';
+import { imagesDecoded, importFolder, importModel } from './studio-steps.ts';
 
 const KINDS = [{ name: 'stripes' }, { name: 'checks' }, { name: 'speckles' }];
 const PER_KIND = 12;
@@ -90,23 +90,15 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
   await writeGoogLeNet(modelPath, { seed: 8 });
   const projectPath = join(dir, 'map.incept');
 
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium(['--enable-unsafe-swiftshader', '--use-angle=swiftshader']);
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(projectPath);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { page, problems, close } = await openStudio(t, {
+    dir,
+    viewport: { width: 1400, height: 900 },
+    webgl: true,
+    project: projectPath,
+  });
   await importFolder(page, photos, false);
 
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  const modelPanel = await importModel(page, modelPath);
   await modelPanel.getByRole('button', { name: /Extract features/ }).click();
   await modelPanel.getByText('all done').waitFor({ timeout: 120_000 });
 
@@ -277,7 +269,6 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
   assert.deepEqual(problems, []);
   // Stop the server before the folder goes: it writes the map cache into its data folder.
   await close();
-  await server.stop();
 });
 
 function sameMap(a: Map<string, string | null>, b: Map<string, string | null>): boolean {

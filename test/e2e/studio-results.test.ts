@@ -8,12 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, jpegVariant, shapeImage } from '../fixtures/images.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
-import { imagesDecoded, importFolder } from './studio-steps.ts';
+import { imagesDecoded, importFolder, importModel } from './studio-steps.ts';
 
 /** The page's own measurements of an element (the Node tsconfig has no DOM library). */
 async function box(page: Page, selector: string): Promise<{ scrollWidth: number; clientWidth: number }> {
@@ -49,16 +49,11 @@ test('run results, charts, export wording, suggestion thumbnails and duplicates'
   const modelPath = join(dir, 'googlenet.onnx');
   await writeGoogLeNet(modelPath, { seed: 5 });
 
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(join(dir, 'results.incept'));
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { page, problems } = await openStudio(t, {
+    dir,
+    viewport: { width: 1400, height: 900 },
+    project: join(dir, 'results.incept'),
+  });
   await importFolder(page, labeled, true);
   await importFolder(page, unlabeled, false);
   await page
@@ -66,11 +61,7 @@ test('run results, charts, export wording, suggestion thumbnails and duplicates'
     .getByText(/^6\d images$/)
     .waitFor();
 
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  const modelPanel = await importModel(page, modelPath);
   // Every image's features first, so that the unlabeled ones get suggestions.
   await modelPanel.getByRole('button', { name: /Extract features/ }).click();
   await modelPanel.getByText('all done').waitFor({ timeout: 120_000 });

@@ -16,6 +16,16 @@ export async function importFolder(page: Page, folder: string, labelsFromFolders
   await dialog.waitFor({ state: 'detached' });
 }
 
+/** Opens the Train tab, imports the model file and waits until it is ready; returns the panel. */
+export async function importModel(page: Page, modelPath: string): Promise<Locator> {
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const modelPanel = page.getByTestId('model-panel');
+  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
+  await modelPanel.getByRole('button', { name: 'Import model' }).click();
+  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  return modelPanel;
+}
+
 /** The little of the DOM the page-side checks use (the Node tsconfig has no DOM library). */
 interface PageGlobals {
   document: { querySelectorAll(selector: string): Iterable<{ complete: boolean; naturalWidth: number }> };
@@ -105,4 +115,18 @@ export function assertNear(
     actual.every((v, i) => Math.abs(v - expected[i]!) < 24),
     `${what}: expected about ${expected.join(',')}, saw ${actual.join(',')}`,
   );
+}
+
+/**
+ * A field's value once the studio has filled it: fields are filled from API answers, which can
+ * arrive after the element appears, so reading the value at once would race the answer.
+ */
+export async function settledValue(field: Locator, expected: string, timeout = 15_000): Promise<string> {
+  const until = Date.now() + timeout;
+  let value = await field.inputValue();
+  while (value !== expected && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await field.inputValue();
+  }
+  return value;
 }

@@ -6,10 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { writeGoogLeNet } from '../fixtures/googlenet.ts';
+import { importModel } from './studio-steps.ts';
 
 function frames(projectPath: string): { labeled: number; withFeatures: number; inUploads: number } {
   const db = new BetterSqlite3(projectPath, { readonly: true, fileMustExist: true });
@@ -35,27 +36,18 @@ test('webcam: hold to record 10 frames into a class; they are labeled and featur
   const modelPath = join(dir, 'googlenet.onnx');
   await writeGoogLeNet(modelPath, { seed: 8 });
   const projectPath = join(dir, 'webcam.incept');
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium(['--enable-unsafe-swiftshader', '--use-angle=swiftshader']);
-  t.after(close);
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  await context.grantPermissions(['camera'], { origin: new URL(server.openUrl).origin });
-  const page = await context.newPage();
-  const { problems } = watchPage(page);
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(projectPath);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { page, problems, close } = await openStudio(t, {
+    dir,
+    viewport: { width: 1400, height: 900 },
+    webgl: true,
+    camera: true,
+    project: projectPath,
+  });
   await page.getByLabel('New class name').fill('waving');
   await page.getByLabel('New class name').press('Enter');
   await page.getByTestId('class-list').getByText('waving').first().waitFor();
 
-  await page.getByRole('button', { name: 'Train', exact: true }).click();
-  const modelPanel = page.getByTestId('model-panel');
-  await modelPanel.getByLabel('…or import a model file').fill(modelPath);
-  await modelPanel.getByRole('button', { name: 'Import model' }).click();
-  await modelPanel.getByTestId('model-ready').waitFor({ timeout: 30_000 });
+  await importModel(page, modelPath);
 
   await page.getByRole('button', { name: 'Map', exact: true }).click();
   await page.getByTestId('map-capture-toggle').click();
@@ -90,5 +82,4 @@ test('webcam: hold to record 10 frames into a class; they are labeled and featur
   await page.getByTestId('grid-total').getByText(`${counts.labeled} images`).waitFor();
   assert.deepEqual(problems, []);
   await close();
-  await server.stop();
 });

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromiumMissingReason, launchChromium, screenshot, watchPage } from '../helpers/browser.ts';
-import { startServeProcess } from '../helpers/serve.ts';
+import { chromiumMissingReason, screenshot } from '../helpers/browser.ts';
+import { openStudio } from '../helpers/studio.ts';
 import { tempDir } from '../helpers/tmp.ts';
 import { CLASS_STYLES, shapeImage, writeClassTree } from '../fixtures/images.ts';
 import { cell, imagesDecoded, importFolder, thumbnailsPainted } from './studio-steps.ts';
@@ -27,17 +27,11 @@ test('labeling studio: import, grid, number-key labels, undo, filters and viewer
   if (missing) return t.skip(missing);
   const dir = tempDir(t);
   const data = await writeDataset(join(dir, 'images'));
-  const server = await startServeProcess([], { INCEPT_DATA_DIR: join(dir, 'data') });
-  t.after(() => server.stop());
-  const { browser, close } = await launchChromium();
-  t.after(close);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const { problems } = watchPage(page);
-
-  await page.goto(server.openUrl);
-  await page.getByLabel('Project file').fill(join(dir, 'studio.incept'));
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.getByTestId('project-screen').waitFor();
+  const { server, page, problems } = await openStudio(t, {
+    dir,
+    viewport: { width: 1280, height: 800 },
+    project: join(dir, 'studio.incept'),
+  });
   await page.getByText('No images yet.').waitFor();
   await expectConnection(page);
 
@@ -153,7 +147,7 @@ test('labeling studio: import, grid, number-key labels, undo, filters and viewer
   await page.getByTestId('connection').getByText('Reconnecting…').waitFor();
   await page.getByTestId('model-panel').waitFor();
   assert.deepEqual(
-    problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p)),
+    problems.filter((p) => !/WebSocket|ERR_CONNECTION_(REFUSED|RESET)/.test(p)),
     [],
   );
 });

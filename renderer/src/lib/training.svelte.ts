@@ -1,10 +1,14 @@
-import type { RunComparison, RunDetail, RunSummary, TrainSettings } from '../../../src/api/contract.ts';
+import type {
+  RunComparison,
+  RunDetail,
+  RunSummary,
+  Split,
+  TrainSettings,
+} from '../../../src/api/contract.ts';
 import type { Api } from './api.ts';
 import type { JobsState, JobView } from './jobs.svelte.ts';
 import type { Notices } from './notices.svelte.ts';
 import { addPoint, emptySeries, fromHistory, type Series } from './train-series.ts';
-
-export type SplitName = 'validation' | 'train' | 'test';
 
 /**
  * Training: the one-click train job with live curves from its progress counters, the run
@@ -19,7 +23,7 @@ export class TrainingState {
   #comparison = $state.raw<RunComparison | null>(null);
   #jobId = $state<string | null>(null);
   #live = $state.raw<Series>(emptySeries);
-  #split = $state<SplitName>('validation');
+  #split = $state<Split>('validation');
   #loaded = $state(false);
 
   readonly current = $derived(this.#runs.find((r) => r.current) ?? null);
@@ -74,14 +78,14 @@ export class TrainingState {
   get comparison(): RunComparison | null {
     return this.#comparison;
   }
-  get split(): SplitName {
+  get split(): Split {
     return this.#split;
   }
   get loaded(): boolean {
     return this.#loaded;
   }
 
-  setSplit(split: SplitName): void {
+  setSplit(split: Split): void {
     this.#split = split;
   }
 

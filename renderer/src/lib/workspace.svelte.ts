@@ -154,6 +154,8 @@ export class Workspace {
     await this.training.refreshRuns();
     await this.#loadPredictions();
     if (this.#view === 'suggestions') await this.suggestions.load();
+    // Map points are coloured by prediction and confidence, which a new run changes.
+    if (this.#view === 'map') await this.map.reloadKeepingSelection();
   }
 
   async #loadPredictions(): Promise<void> {

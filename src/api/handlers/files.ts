@@ -3,17 +3,17 @@ import type { Core } from '../../core.ts';
 import { listFolder, resolveBrowsePath } from '../../files/list-folder.ts';
 import { BrowsePlaces } from '../../files/places.ts';
 import { folderPreviews } from '../../files/previews.ts';
-import { listRoots } from '../../store/image-writes.ts';
+import { DatasetService } from '../../services/dataset.ts';
 import type { Handlers } from '../dispatch.ts';
 
 type FileMethods = 'files.list' | 'files.previews' | 'files.places' | 'files.remember' | 'files.bookmark';
 
 export function fileHandlers(core: Core): Pick<Handlers, FileMethods> {
   const places = new BrowsePlaces(core.appData.dir);
+  const dataset = new DatasetService(core);
   /** Folders the person has used anyway: the open project's imports and recent projects' folders. */
   const usedFolders = (): string[] => {
-    const roots = core.project ? listRoots(core.project.db).map((r) => r.path) : [];
-    return [...roots, ...core.appData.recent().map((r) => dirname(r.path))];
+    return [...dataset.importedFolders(), ...core.appData.recent().map((r) => dirname(r.path))];
   };
   return {
     'files.list': ({ path, accept, showHidden }) => listFolder(path, { accept, showHidden }),

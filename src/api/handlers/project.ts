@@ -1,42 +1,6 @@
-import type { JobInfo, JobKind } from '../contract.ts';
 import type { Core } from '../../core.ts';
-import { ProjectStore } from '../../store/project.ts';
+import { closeProject, createProject, openProject } from '../../services/project.ts';
 import type { Handlers } from '../dispatch.ts';
-import { ApiError } from '../errors.ts';
-
-const JOB_NAMES: Record<JobKind, string> = {
-  import: 'an import',
-  rescan: 'a rescan',
-  'dataset-export': 'a dataset export',
-  features: 'feature extraction',
-  train: 'training',
-  export: 'a model export',
-  'model-download': 'the model download',
-  'map-layout': 'the map layout',
-};
-
-function describeJob(j: JobInfo): string {
-  const { done, total } = j.progress;
-  const share = total ? ` (${Math.floor((100 * done) / total)} %)` : '';
-  return `${JOB_NAMES[j.kind]}${share}`;
-}
-
-/**
- * Closing or switching the project cancels its jobs, which may have been started in another
- * window or tab: say which, and go on only when asked to.
- */
-function assertNoJobsStopped(core: Core, force: boolean, action: string): void {
-  if (force || core.project === null) return;
-  const running = core.jobs.list().filter((j) => j.status === 'running');
-  if (running.length === 0) return;
-  const names = running.map(describeJob);
-  throw new ApiError(
-    'conflict',
-    `${action} stops ${names.join(' and ')}, still running. ` +
-      'Wait for it to finish, or stop it and go on.',
-    { jobs: running.map((j) => ({ id: j.id, kind: j.kind })) },
-  );
-}
 
 export function projectHandlers(
   core: Core,
@@ -45,25 +9,9 @@ export function projectHandlers(
   'project.create' | 'project.open' | 'project.close' | 'project.recent' | 'project.current'
 > {
   return {
-    'project.create': async ({ path, force }) => {
-      assertNoJobsStopped(core, force, 'Creating another project');
-      const project = ProjectStore.create(path);
-      await core.setProject(project);
-      return project.info();
-    },
-    'project.open': async ({ path, force }) => {
-      if (core.project?.path === ProjectStore.resolvePath(path)) return core.project.info();
-      assertNoJobsStopped(core, force, 'Opening another project');
-      const project = ProjectStore.open(path);
-      await core.setProject(project);
-      return project.info();
-    },
-    'project.close': async ({ force }) => {
-      assertNoJobsStopped(core, force, 'Closing the project');
-      const closed = core.project !== null;
-      await core.setProject(null);
-      return { closed };
-    },
+    'project.create': ({ path, force }) => createProject(core, path, force),
+    'project.open': ({ path, force }) => openProject(core, path, force),
+    'project.close': ({ force }) => closeProject(core, force),
     'project.recent': () => core.appData.recent(),
     'project.current': () => core.project?.info() ?? null,
   };

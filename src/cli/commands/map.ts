@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { MapPoints } from '../../api/contract.ts';
+import { SPLITS, type MapPoints } from '../../api/contract.ts';
 import {
   concatPoints,
   decodePoints,
@@ -65,7 +65,7 @@ export const mapCommand: CliCommand = {
     const colorOf = new Map(classes.map((c) => [c.id, c.color]));
     const legend =
       colorBy === 'split'
-        ? ['train', 'validation', 'test'].map((name, i) => ({ name, color: SPLIT_COLORS[i]! }))
+        ? SPLITS.map((name, i) => ({ name, color: SPLIT_COLORS[i]! }))
         : colorBy === 'mislabeled'
           ? [{ name: 'likely mislabeled', color: MISLABELED_COLOR }]
           : colorBy === 'confidence'

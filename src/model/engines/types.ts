@@ -4,27 +4,9 @@
  */
 import { ModelError } from '../errors.ts';
 import type { ModelAnalysis } from '../graph/analyze.ts';
+import { ENGINE_NAMES, type EngineName } from '../../domain/engines.ts';
 
-export type EngineName =
-  | 'onnxruntime-webgpu'
-  | 'onnxruntime-dml'
-  | 'onnxruntime-coreml'
-  | 'onnxruntime-cuda'
-  | 'tfjs-node-gpu'
-  | 'tfjs-node'
-  | 'onnxruntime'
-  | 'wasm';
-
-export const ENGINE_NAMES: readonly EngineName[] = [
-  'onnxruntime-webgpu',
-  'onnxruntime-dml',
-  'onnxruntime-coreml',
-  'onnxruntime-cuda',
-  'tfjs-node-gpu',
-  'tfjs-node',
-  'onnxruntime',
-  'wasm',
-];
+export { ENGINE_NAMES, type EngineName };
 
 export interface EngineOutputs {
   /** n × featureSize */

@@ -1,33 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { ClusterProposal, ImageRow } from '../../../src/api/contract.ts';
 import { writeGoogLeNet } from '../../fixtures/googlenet.ts';
 import { writeClassTree } from '../../fixtures/images.ts';
-import { INCEPT_BIN, REPO_ROOT } from '../../helpers/serve.ts';
+import { incept } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 import { adjustedRand } from '../../unit/map/fixture.ts';
 import { ProjectStore } from '../../../src/store/project.ts';
-
-function incept(
-  args: string[],
-  dataDir: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [INCEPT_BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, INCEPT_DATA_DIR: dataDir },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end('');
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('CLI: clusters of an unlabeled import find its kinds; map draws a PNG', async (t) => {
   const dir = tempDir(t);

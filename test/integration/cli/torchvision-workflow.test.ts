@@ -5,7 +5,6 @@
  * and the cached features are dropped.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,31 +14,13 @@ import type { ExportReport, ImagePrediction, ModelStatus } from '../../../src/ap
 import { graphModelFromDir } from '../../../src/export/self-check.ts';
 import { decodeRgb224 } from '../../../src/model/preprocess.ts';
 import { useWasmBackend } from '../../../src/model/tfjs-runtime.ts';
-import { CLASS_STYLES, shapeImage, writeClassTree } from '../../fixtures/images.ts';
+import { CLASS_STYLES, shapeImage } from '../../fixtures/images.ts';
 import { writeTorchvisionGoogLeNet } from '../../fixtures/torchvision-googlenet.ts';
-import { INCEPT_BIN, REPO_ROOT } from '../../helpers/serve.ts';
+import { incept, initLabeledProject } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-
-function incept(args: string[], dataDir: string, input?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [INCEPT_BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, INCEPT_DATA_DIR: dataDir },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(input ?? '');
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('CLI with a torchvision GoogLeNet: detected preset, train, export both, exports agree with predict', async (t) => {
   const dir = tempDir(t);
-  const data = join(dir, 'data');
-  const tree = join(dir, 'tree');
-  await writeClassTree(tree, { classes: 3, perClass: 8, size: 96, seed: 21 });
   const held = [0, 1, 2].map((c) => {
     const path = join(dir, `held-${c}.jpg`);
     return { path, style: CLASS_STYLES[c]! };
@@ -47,9 +28,7 @@ test('CLI with a torchvision GoogLeNet: detected preset, train, export both, exp
   for (const [i, h] of held.entries()) writeFileSync(h.path, await shapeImage(h.style, 5000 + i, 96));
   const model = join(dir, 'torchvision.onnx');
   await writeTorchvisionGoogLeNet(model, { seed: 6 });
-  const project = join(dir, 'tv.incept');
-  assert.equal((await incept(['init', project], data)).code, 0);
-  assert.equal((await incept(['import', project, tree, '--labels-from-folders'], data)).code, 0);
+  const { data, project } = await initLabeledProject(dir, 'tv.incept');
 
   const bad = await incept(['model', project, '--file', model, '--preprocessing', 'yuv'], data);
   assert.equal(bad.code, 2);

@@ -1,47 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportReport, ImagePrediction, RunDetail } from '../../../src/api/contract.ts';
 import { writeGoogLeNet } from '../../fixtures/googlenet.ts';
-import { CLASS_STYLES, shapeImage, writeClassTree } from '../../fixtures/images.ts';
-import { INCEPT_BIN, REPO_ROOT } from '../../helpers/serve.ts';
+import { CLASS_STYLES, shapeImage } from '../../fixtures/images.ts';
+import { incept, initLabeledProject } from '../../helpers/cli.ts';
 import { tempDir } from '../../helpers/tmp.ts';
-
-function incept(
-  args: string[],
-  dataDir: string,
-  input?: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [INCEPT_BIN, ...args], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, INCEPT_DATA_DIR: dataDir },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(input ?? '');
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('CLI workflow: init, import, model --file, embed, train, runs, predict, export', async (t) => {
   const dir = tempDir(t);
-  const data = join(dir, 'data');
-  const tree = join(dir, 'tree');
-  await writeClassTree(tree, { classes: 3, perClass: 8, size: 96, seed: 21 });
   const heldOut = join(dir, 'held out é.jpg');
   writeFileSync(heldOut, await shapeImage(CLASS_STYLES[2]!, 4242, 96));
   const model = join(dir, 'googlenet.onnx');
   await writeGoogLeNet(model, { seed: 8 });
-  const project = join(dir, 'cli.incept');
-
-  assert.equal((await incept(['init', project], data)).code, 0);
-  const imported = await incept(['import', project, tree, '--labels-from-folders', '--json'], data);
-  assert.equal(imported.code, 0, imported.stderr);
+  const { data, project } = await initLabeledProject(dir, 'cli.incept');
 
   const noModel = await incept(['train', project], data);
   assert.equal(noModel.code, 2);

@@ -227,7 +227,7 @@ test('the bundled worker runs the engines from an app folder with no TypeScript 
   await supervisor.start();
   const job = async (started: unknown): Promise<JobInfo> => {
     const { jobId } = started as JobStarted;
-    const info = await waitFor(finished, (j) => j.id === jobId, `job ${jobId}`, 25_000);
+    const info = await waitFor(finished, (j) => j.id === jobId, `job ${jobId}`, 180_000);
     assert.equal(info.status, 'succeeded', JSON.stringify(info.error));
     return info;
   };

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import type { ImageRow } from '../../../src/api/contract.ts';
 import { ApiError } from '../../../src/api/errors.ts';
-import { parseImageRequest, resolveImageRequest } from '../../../src/images/image-request.ts';
+import { parseImageRequest, resolveImageRequest } from '../../../src/services/image-request.ts';
 import { THUMB_SIZE } from '../../../src/images/thumbnails.ts';
 import { startServer } from '../../../src/server/server.ts';
 import type { ProjectStore } from '../../../src/store/project.ts';

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import type { ImageRow, ImportResult } from '../../../src/api/contract.ts';
 import { ApiError } from '../../../src/api/errors.ts';
-import { scanFolders } from '../../../src/images/import.ts';
+import { scanFolders } from '../../../src/services/import.ts';
 import type { JobContext } from '../../../src/jobs/manager.ts';
 import {
   CLASS_STYLES,
@@ -368,7 +368,7 @@ test('import refuses bad folders and overlapping scans; the project cache is nev
     const { jobId } = await h.call('import.start', { folder: h.dir });
     assert.equal(await h.errorCode('import.start', { folder: h.dir }), 'conflict');
     await h.core.jobs.wait(jobId);
-    const { resolveImageRequest } = await import('../../../src/images/image-request.ts');
+    const { resolveImageRequest } = await import('../../../src/services/image-request.ts');
     const first = (await allImages(h)).find((r) => r.status === 'ok')!;
     await resolveImageRequest(h.core.requireProject(), `${first.id}/thumb`);
     const r = (await h.job('import.rescan', {})).result as ImportResult;

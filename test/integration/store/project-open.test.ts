@@ -140,7 +140,7 @@ test('a project in a read-only folder opens read-only: status and export work, c
       '--input-type=module',
       '-e',
       `const { ProjectStore } = await import(${JSON.stringify(join(REPO_ROOT, 'src/store/project.ts'))});
-       const { resolveImageRequest } = await import(${JSON.stringify(join(REPO_ROOT, 'src/images/image-request.ts'))});
+       const { resolveImageRequest } = await import(${JSON.stringify(join(REPO_ROOT, 'src/services/image-request.ts'))});
        const p = ProjectStore.open(${JSON.stringify(path)});
        const img = await resolveImageRequest(p, '1/thumb');
        console.log(img.contentType, img.body.length);

@@ -81,15 +81,3 @@ test('project lifecycle: create, recent, close, open; bad paths write nothing', 
   // A failed open leaves the open project alone.
   assert.equal(((await call('project.current', {})) as { path: string }).path, created.path);
 });
-
-test('app.info reports version, platform and engines with reasons', async (t) => {
-  const { call } = setup(t);
-  const info = (await call('app.info', {})) as {
-    version: string;
-    engines: { name: string; available: boolean; reason?: string }[];
-  };
-  assert.match(info.version, /^\d+\.\d+\.\d+/);
-  const wasm = info.engines.find((e) => e.name === 'wasm');
-  assert.equal(wasm?.available, true, 'wasm is always available');
-  for (const e of info.engines) if (!e.available) assert.ok(e.reason, `${e.name} says why it is unavailable`);
-});

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ApiError } from '../../../src/api/errors.ts';
-import { resolveImageRequest } from '../../../src/images/image-request.ts';
+import { resolveImageRequest } from '../../../src/services/image-request.ts';
 import { ProjectStore } from '../../../src/store/project.ts';
 import { createImageProtocolHandler, imageRequestFromUrl } from '../../../electron/image-protocol.ts';
 import { tempDir } from '../../helpers/tmp.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from '../../../src/api/errors.ts';
-import { parseImageRequest } from '../../../src/images/image-request.ts';
+import { parseImageRequest } from '../../../src/services/image-request.ts';
 import { imageRequestFromUrl } from '../../../electron/image-protocol.ts';
 
 const refused = (fn: () => unknown): boolean => {

@@ -101,12 +101,3 @@ test('the lasso hit test follows the polygon, concave parts included', () => {
   assert.equal(pointInPolygon(1.5, 0.5, u), true);
   assert.equal(pointInPolygon(4, 1, u), false);
 });
-
-test('k is found when rows cycle through the groups (the silhouette sample does not alias)', () => {
-  // blobs() interleaves its groups (row r is in group r % 5): an evenly spaced sample of 600 of
-  // 2 000 rows would only ever see three of the five.
-  const { m, truth } = blobs(5, 400, 64, 3);
-  const r = proposeClusters(m);
-  assert.equal(r.k, 5);
-  assert.ok(adjustedRand(truth, r.assignments) >= 0.9);
-});

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { ImageStatus } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
-import { stmt } from '../store/statements.ts';
+import { ApiError } from '../domain/errors.ts';
+import { imageFileInfo, markImageUnavailable } from '../store/image-writes.ts';
 import type { ProjectStore } from '../store/project.ts';
-import { browserContentType } from './formats.ts';
-import { describeFsError, describeSharpError } from './inspect.ts';
-import { convertedFull, thumbnail } from './thumbnails.ts';
+import { browserContentType } from '../images/formats.ts';
+import { describeFsError, describeSharpError } from '../images/inspect.ts';
+import { convertedFull, thumbnail } from '../images/thumbnails.ts';
 
 export type ImageVariant = 'thumb' | 'full';
 
@@ -46,14 +45,6 @@ export function imageCacheControl(rest: string): string {
   return parseImageRequest(rest).hash === null ? 'no-store' : 'private, max-age=31536000, immutable';
 }
 
-interface RequestRow {
-  path: string;
-  hash: string | null;
-  format: string | null;
-  status: ImageStatus;
-  error: string | null;
-}
-
 /**
  * `thumb`: a 256 px WebP, made once and cached. `full`: the original bytes when browsers can
  * show the format, else a converted JPEG/PNG (TIFF, HEIC). An image whose file is gone or cannot
@@ -65,10 +56,7 @@ export async function resolveImageRequest(
   rest: string,
 ): Promise<{ contentType: string; body: Buffer }> {
   const req = parseImageRequest(rest);
-  const row = stmt<[number], RequestRow>(
-    project.db,
-    'SELECT path, hash, format, status, error FROM images WHERE id = ?',
-  ).get(req.id);
+  const row = imageFileInfo(project.db, req.id);
   if (!row) throw new ApiError('not_found', `No image with id ${req.id} in this project.`);
   if (req.hash !== null && row.hash !== null && row.hash !== req.hash)
     throw new ApiError(
@@ -105,10 +93,11 @@ function markFailure(project: ProjectStore, id: number, path: string, err: unkno
   const gone = code === 'ENOENT' || !existsSync(path);
   const reason = code ? describeFsError(err) : describeSharpError(err);
   if (project.db.open) {
-    stmt(project.db, 'UPDATE images SET status = ?, error = ? WHERE id = ?').run(
+    markImageUnavailable(
+      project.db,
+      id,
       gone ? 'missing' : 'unreadable',
       gone ? 'the file was not found when it was last opened' : reason,
-      id,
     );
   }
   return gone

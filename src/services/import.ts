@@ -7,32 +7,38 @@
  * rescanning the folder again picks up what was left, because files already known with the
  * same size and modification time are passed over without being read.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ClassName, type ImportCounters, type ImportResult } from '../api/contract.ts';
-import type { JobContext } from '../jobs/manager.ts';
+import type { Core } from '../core.ts';
+import { ClassName } from '../domain/class-name.ts';
+import { ApiError } from '../domain/errors.ts';
+import type { ImportCounters, ImportResult, ImportRoot } from '../domain/dataset.ts';
+import type { JobContext } from '../domain/jobs.ts';
 import { findOrCreateClass } from '../store/classes.ts';
 import {
   findImageByHash,
   findImageByPath,
+  findRoot,
   insertImage,
+  listRoots,
   labelIfUnlabeled,
   markMissing,
   markRootScanned,
   markSeen,
   nextScanId,
   updateImage,
+  upsertRoot,
   type ImageFileRow,
   type KnownImage,
 } from '../store/image-writes.ts';
 import { isRemovedPath } from '../store/image-removal.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { splitFor } from '../store/splits.ts';
-import { noImagesReason } from './import-summary.ts';
-import { describeFsError, inspectFile, type ImageFacts } from './inspect.ts';
-import { walkImages, type WalkEntry } from './walk.ts';
+import { noImagesReason } from '../images/import-summary.ts';
+import { describeFsError, inspectFile, type ImageFacts } from '../images/inspect.ts';
+import { walkImages, type WalkEntry } from '../images/walk.ts';
 
 export const BATCH_SIZE = 200;
 /** Lists in the result keep this many entries; the counters stay exact. */
@@ -155,9 +161,9 @@ export async function scanFolders(
   };
 
   const commit = (root: ScanRoot, scanId: number, outcomes: Outcome[]): void => {
-    db.transaction(() => {
+    project.writeTransaction(() => {
       for (const o of outcomes) apply(root, scanId, o);
-    }).immediate();
+    });
     const now = Date.now();
     if (now - lastChanged >= CHANGED_EVERY_MS) {
       lastChanged = now;
@@ -318,10 +324,10 @@ export async function scanFolders(
     // A cancelled scan drops the batch in progress and marks nothing missing (see above).
     ctx.throwIfCancelled();
     if (batch.length) await commitBatch();
-    db.transaction(() => {
+    project.transaction(() => {
       counters.missing += markMissing(db, root.path, scanId, unlisted);
       markRootScanned(db, root.path);
-    })();
+    });
     if (rootGone) {
       note(result.skippedFiles, { path: root.path, reason: 'the folder does not exist any more' });
     }
@@ -341,4 +347,107 @@ export async function scanFolders(
 /** An absolute, normalised folder path for import roots (so rescans find the same rows). */
 export function normalizeFolder(path: string): string {
   return resolve(path);
+}
+
+function assertFolder(path: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ApiError(
+      code === 'ENOENT' ? 'not_found' : 'precondition',
+      code === 'ENOENT'
+        ? `No folder at ${path}. Check the path.`
+        : `Cannot open ${path}: ${(err as Error).message}`,
+    );
+  }
+  if (!isDir) throw new ApiError('invalid_args', `${path} is a file; import needs a folder.`);
+}
+
+/** Import and rescan write the same rows: one at a time. */
+function assertNoScanRunning(core: Core): void {
+  const running = core.jobs
+    .list()
+    .find((j) => j.status === 'running' && (j.kind === 'import' || j.kind === 'rescan'));
+  if (running) {
+    throw new ApiError(
+      'conflict',
+      `An ${running.kind} is already running (job ${running.id}); wait for it or cancel it first.`,
+      { jobId: running.id },
+    );
+  }
+}
+
+/** What to do once a scan added or changed images (predict them with the current run). */
+export type NewImagesHook = (core: Core, project: ProjectStore) => void;
+
+function startScan(
+  core: Core,
+  kind: 'import' | 'rescan',
+  roots: ScanRoot[],
+  onNewImages: NewImagesHook,
+): { jobId: string } {
+  const project = core.requireProject();
+  project.assertWritable();
+  const job = core.jobs.start(kind, async (ctx) => {
+    const result = await scanFolders(
+      project,
+      { roots, onCommit: () => core.events.emit('dataset.changed', { reason: kind }) },
+      ctx,
+    );
+    const c = result.counters;
+    if (c.imported + c.changed + c.restored + c.moved > 0) onNewImages(core, project);
+    return result;
+  });
+  return { jobId: job.id };
+}
+
+/** Imports a folder (remembered as an import root) as a job. */
+export function startImport(
+  core: Core,
+  folder: string,
+  labelsFromFolders: boolean,
+  onNewImages: NewImagesHook,
+): { jobId: string } {
+  const project = core.requireProject();
+  project.assertWritable();
+  const path = normalizeFolder(folder);
+  assertFolder(path);
+  assertNoScanRunning(core);
+  upsertRoot(project.db, path, labelsFromFolders);
+  return startScan(core, 'import', [{ path, labelsFromFolders }], onNewImages);
+}
+
+/** Walks one imported folder again, or all of them, as a job. */
+export function startRescan(
+  core: Core,
+  folder: string | undefined,
+  onNewImages: NewImagesHook,
+): { jobId: string } {
+  const project = core.requireProject();
+  project.assertWritable();
+  assertNoScanRunning(core);
+  let roots: ScanRoot[];
+  if (folder !== undefined) {
+    const root = findRoot(project.db, normalizeFolder(folder));
+    if (!root)
+      throw new ApiError(
+        'not_found',
+        `${normalizeFolder(folder)} was never imported into this project; import it first.`,
+      );
+    roots = [{ path: root.path, labelsFromFolders: root.labelsFromFolders }];
+  } else {
+    roots = listRoots(project.db).map((r) => ({ path: r.path, labelsFromFolders: r.labelsFromFolders }));
+    if (roots.length === 0)
+      throw new ApiError(
+        'precondition',
+        'Nothing has been imported into this project yet; import a folder first.',
+      );
+  }
+  return startScan(core, 'rescan', roots, onNewImages);
+}
+
+export function importRoots(core: Core): ImportRoot[] {
+  return listRoots(core.requireProject().db);
 }
