@@ -11,6 +11,12 @@
  */
 import { z } from 'zod';
 import { SPLITS } from '../domain/splits.ts';
+import type {
+  AcceptSuggestionsRequest,
+  ExportRequest,
+  PredictRequest,
+  TrainRequestSettings,
+} from '../domain/requests.ts';
 import { ClassName } from '../domain/class-name.ts';
 import { ImageFilter, ImageQueryArgs } from '../domain/image-query.ts';
 import { ENGINE_NAMES } from '../domain/engines.ts';
@@ -543,6 +549,15 @@ export type MethodName = keyof Methods;
 export type MethodArgs<M extends MethodName> = z.input<Methods[M]['args']>;
 export type ParsedArgs<M extends MethodName> = z.output<Methods[M]['args']>;
 export type MethodResult<M extends MethodName> = Methods[M]['result'];
+
+/** The services' request types (src/domain/requests.ts) must accept what the schemas parse. */
+type Accepts<Service, Parsed extends Service> = Parsed;
+export type ServiceRequestsMatchSchemas = [
+  Accepts<ExportRequest, ParsedArgs<'export.start'>>,
+  Accepts<PredictRequest, ParsedArgs<'predict.images'>>,
+  Accepts<AcceptSuggestionsRequest, ParsedArgs<'suggestions.accept'>>,
+  Accepts<TrainRequestSettings, ParsedArgs<'train.start'>['settings']>,
+];
 
 export const methodNames = Object.keys(methods) as MethodName[];
 

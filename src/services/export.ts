@@ -2,7 +2,7 @@
  * The export use case: pick the run (the current one unless named), say when it is stale,
  * and run the exporter as a job. The handler, and through it the CLI, call only this.
  */
-import { type ParsedArgs } from '../api/contract.ts';
+import type { ExportRequest } from '../domain/requests.ts';
 import { ApiError } from '../domain/errors.ts';
 import { remedyDetails } from '../domain/remedies.ts';
 import type { ExportReport } from '../domain/training.ts';
@@ -15,7 +15,7 @@ import { cropMode, modelById, modelPreprocessing } from '../store/models.ts';
 import type { ProjectStore } from '../store/project.ts';
 import { currentRunId, getRunSummary, runModelId } from '../store/runs.ts';
 
-export function startExport(core: Core, args: ParsedArgs<'export.start'>): { jobId: string } {
+export function startExport(core: Core, args: ExportRequest): { jobId: string } {
   const project = core.requireProject();
   assertWritableDestination(args.out);
   const job = core.jobs.start('export', async (ctx): Promise<ExportReport> =>
@@ -25,11 +25,7 @@ export function startExport(core: Core, args: ParsedArgs<'export.start'>): { job
 }
 
 /** Everything the exporter needs, resolved on this thread; refuses a run it cannot export. */
-export function exportInput(
-  core: Core,
-  project: ProjectStore,
-  args: ParsedArgs<'export.start'>,
-): ExportTaskInput {
+export function exportInput(core: Core, project: ProjectStore, args: ExportRequest): ExportTaskInput {
   const runId = args.runId ?? currentRunId(project);
   if (runId === null) {
     throw new ApiError(

@@ -14,11 +14,25 @@ import { layoutFile, readLayout, writeLayout, type Layout, type LayoutMethod } f
 import { LayoutCancelled, pcaLayout, umapLayout } from '../map/layouts.ts';
 import { packMapPoints } from '../map/map-data.ts';
 import { clusterCandidates, hashesWithFeatures, mapPointRows, readFeatureMatrix } from '../store/map.ts';
+import { currentModel } from '../store/models.ts';
 import { ProjectStore } from '../store/project.ts';
+import { remedyDetails } from '../domain/remedies.ts';
 
 export interface MapModel {
   id: number;
   sha256: string;
+}
+
+/** The model whose features the map shows: the project's current one. */
+export function mapModel(project: ProjectStore): MapModel {
+  const row = currentModel(project);
+  if (!row)
+    throw new ApiError(
+      'precondition',
+      'This project has no model yet, so there are no features to map.',
+      remedyDetails('get-model'),
+    );
+  return { id: row.id, sha256: row.description.sha256 };
 }
 
 export function mapLayoutFile(

@@ -3,7 +3,7 @@
  * predictions it leaves behind, and trying the trained model on images. The handlers, and
  * through them the CLI, call only these.
  */
-import { type ParsedArgs } from '../api/contract.ts';
+import type { AcceptSuggestionsRequest, PredictRequest, TrainRequestSettings } from '../domain/requests.ts';
 import { ApiError } from '../domain/errors.ts';
 import type { ImagePrediction } from '../domain/model.ts';
 import { remedyDetails } from '../domain/remedies.ts';
@@ -35,7 +35,7 @@ export {
 export function startTraining(
   core: Core,
   project: ProjectStore,
-  settings: ParsedArgs<'train.start'>['settings'],
+  settings: TrainRequestSettings,
 ): { jobId: string } {
   requireModel(core, project);
   const job = core.jobs.start('train', async (ctx) => {
@@ -68,7 +68,7 @@ export function startTraining(
 export function acceptSuggestions(
   core: Core,
   project: ProjectStore,
-  { minProbability, imageIds, dryRun }: ParsedArgs<'suggestions.accept'>,
+  { minProbability, imageIds, dryRun }: AcceptSuggestionsRequest,
 ): { accepted: number } {
   const picks = suggestionsToAccept(project, { minProbability, imageIds });
   if (dryRun || picks.length === 0) return { accepted: picks.length };
@@ -80,7 +80,7 @@ export function acceptSuggestions(
 /** Runs images (files or uploads) through the model and the current run's head, or ImageNet's. */
 export async function predictImages(
   core: Core,
-  { paths, images, imagenet, topK }: ParsedArgs<'predict.images'>,
+  { paths, images, imagenet, topK }: PredictRequest,
 ): Promise<ImagePrediction[]> {
   const project = core.requireProject();
   const model = requireModel(core, project);

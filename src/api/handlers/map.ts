@@ -2,26 +2,12 @@ import type { MapPoints } from '../../api/contract.ts';
 import type { Core } from '../../core.ts';
 import {
   mapLayoutFile,
+  mapModel,
   mapPointsPage,
   type ClustersTaskInput,
   type LayoutTaskInput,
 } from '../../services/map.ts';
-import { currentModel } from '../../store/models.ts';
-import type { ProjectStore } from '../../store/project.ts';
 import type { Handlers } from '../dispatch.ts';
-import { ApiError } from '../errors.ts';
-import { remedyDetails } from '../remedies.ts';
-
-function mapModel(project: ProjectStore): { id: number; sha256: string } {
-  const row = currentModel(project);
-  if (!row)
-    throw new ApiError(
-      'precondition',
-      'This project has no model yet, so there are no features to map.',
-      remedyDetails('get-model'),
-    );
-  return { id: row.id, sha256: row.description.sha256 };
-}
 
 export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.points' | 'clusters.propose'> {
   const cacheDir = (): string => core.appData.dir;
