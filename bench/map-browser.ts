@@ -152,9 +152,15 @@ function percentile(sorted: number[], p: number): number {
 async function waitDrawn(page: Page, n: number): Promise<void> {
   await page.waitForFunction(
     (k) =>
+      // Drawn from data that arrived since the marks were cleared: a map opened again first
+      // draws the points it already holds, while its new map.points is still on the way.
       performance
         .getEntriesByName('map:points-drawn')
-        .some((m) => (m as unknown as { detail: { points: number } }).detail.points === k) ||
+        .some(
+          (m) =>
+            (m as unknown as { detail: { points: number } }).detail.points === k &&
+            performance.getEntriesByName('map:data-arrived').some((d) => d.startTime <= m.startTime),
+        ) ||
       (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector(
         '[data-testid="map-error"]',
       ) !== null,

@@ -132,7 +132,7 @@ export type {
   PredictionPage,
   ExportReport,
 };
-export { eventNames } from '../domain/events.ts';
+export { eventNames, MAX_IDS_IN_EVENT } from '../domain/events.ts';
 export { SPLITS };
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
 import type { JobInfo, JobProgress } from './jobs.ts';
 import type { ProjectInfo } from './project.ts';
 
+/** A `dataset.changed` names its images only up to this many; a bigger change comes without ids. */
+export const MAX_IDS_IN_EVENT = 1000;
+
 export interface Events {
   'job.progress': JobProgress;
   'job.finished': JobInfo;

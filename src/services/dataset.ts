@@ -16,7 +16,7 @@ import type {
   HistoryState,
 } from '../domain/dataset.ts';
 import { ApiError } from '../domain/errors.ts';
-import type { Events } from '../domain/events.ts';
+import { MAX_IDS_IN_EVENT, type Events } from '../domain/events.ts';
 import type { ImageQuery } from '../domain/image-query.ts';
 import type { Split } from '../domain/splits.ts';
 import {
@@ -43,9 +43,6 @@ import {
   stepImageIds,
   undo,
 } from '../store/labels.ts';
-
-/** Events carry the ids of small changes; a big one tells listeners to reload. */
-const MAX_IDS_IN_EVENT = 1000;
 
 export type DatasetExportFormat = 'csv' | 'folders';
 export type DatasetExportMode = 'copy' | 'hardlink' | 'symlink';

@@ -1,10 +1,25 @@
-import type { ClusterProposal, ImageRow } from '../../../src/api/contract.ts';
+import {
+  MAX_IDS_IN_EVENT,
+  type Api,
+  type ClusterProposal,
+  type Events,
+  type ImageRow,
+} from '../../../src/api/contract.ts';
 import { concatPoints, decodePoints, type ColorBy, type DecodedPoints } from '../../../src/map/packed.ts';
-import type { Api } from './api.ts';
 import type { JobsState } from './jobs.svelte.ts';
 import type { Notices } from './notices.svelte.ts';
 
 const PAGE = 100_000;
+/** Ids per images.query when patching changed labels (the grid asks in the same sizes). */
+const IDS_PER_QUERY = 1000;
+/** An own label change whose event has not arrived by then is taken as lost. */
+const OWN_CHANGE_TTL_MS = 10_000;
+
+/** A labels.set this map sent, until its dataset.changed echo arrives. */
+interface OwnChange {
+  ids: Set<number>;
+  at: number;
+}
 
 export type ClusterGroup = ClusterProposal['clusters'][number];
 
@@ -22,7 +37,7 @@ export class MapState {
   withoutFeatures = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
-  colorBy = $state<ColorBy>('label');
+  #colorBy = $state<ColorBy>('label');
   /** Point indices in the lasso selection. */
   selected = $state.raw<number[]>([]);
   layoutJob = $state<string | null>(null);
@@ -32,11 +47,28 @@ export class MapState {
   accepting = $state(false);
   /** Bumped whenever labels change, so the plot recolours. */
   version = $state(0);
+  /**
+   * The "likely mislabeled" flags depend on the labels, and a patched label does not recompute
+   * them (that needs the run's out-of-fold probabilities): they are read again before they show.
+   */
+  #mislabeledStale = false;
+  #own: OwnChange[] = [];
+  #reloading: Promise<void> | null = null;
+  #reloadAgain = false;
 
   constructor(api: Api, jobs: JobsState, notices: Notices) {
     this.#api = api;
     this.#jobs = jobs;
     this.#notices = notices;
+  }
+
+  get colorBy(): ColorBy {
+    return this.#colorBy;
+  }
+
+  set colorBy(by: ColorBy) {
+    this.#colorBy = by;
+    if (by === 'mislabeled' && this.#mislabeledStale) void this.reloadKeepingSelection();
   }
 
   /** The running UMAP job, for its progress, ETA and cancel button. */
@@ -74,6 +106,7 @@ export class MapState {
       this.umap = first.umap;
       this.withoutFeatures = first.withoutFeatures;
       this.points = points;
+      this.#mislabeledStale = false;
       this.selected = [];
       this.version++;
     } catch (err) {
@@ -114,15 +147,24 @@ export class MapState {
   async labelSelection(classId: number | null): Promise<boolean> {
     const ids = this.selectedIds;
     if (ids.length === 0) return false;
+    const indices = this.selected;
+    const points = this.points!;
+    // Registered before the call: the echo can arrive (WebSocket) before the answer (HTTP).
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never read by a template
+    const own: OwnChange = { ids: new Set(ids), at: Date.now() };
+    this.#own.push(own);
     try {
-      await this.#api.call('labels.set', { imageIds: ids, classId });
-      const p = this.points!;
-      for (const i of this.selected) p.label[i] = classId ?? 0;
-      this.version++;
+      const { changed } = await this.#api.call('labels.set', { imageIds: ids, classId });
+      if (changed === 0) this.#forget(own);
+      if (this.points === points) {
+        for (const i of indices) points.label[i] = classId ?? 0;
+        this.#labelsPatched();
+      }
       const images = `${ids.length} image${ids.length === 1 ? '' : 's'}`;
       this.#notices.success(classId === null ? `Cleared the labels of ${images}.` : `Labeled ${images}.`);
       return true;
     } catch (err) {
+      this.#forget(own);
       this.#notices.error(err, 'The labels were not saved');
       return false;
     }
@@ -152,12 +194,85 @@ export class MapState {
     }
   }
 
-  /** Labels changed elsewhere (undo, the grid): read them again, keeping the selection. */
-  async refreshLabels(): Promise<void> {
+  /**
+   * `dataset.changed` while the map shows. A label change that names its images patches just
+   * those points (one images.query per thousand, no map.points); the echo of the map's own
+   * labels.set is already patched; anything else reads every point again.
+   */
+  async onChanged(e: Events['dataset.changed']): Promise<void> {
     if (!this.points) return;
-    const keep = this.selected;
-    await this.load();
-    this.selected = keep.filter((i) => i < (this.points?.ids.length ?? 0));
+    if (e.reason !== 'labels') return this.reloadKeepingSelection();
+    if (this.#consumeOwnEcho(e.imageIds)) return;
+    if (!e.imageIds || this.#colorBy === 'mislabeled') return this.reloadKeepingSelection();
+    await this.#patchLabels(e.imageIds);
+  }
+
+  /** Reads every point again, keeping the selection; calls while one runs share one more read. */
+  async reloadKeepingSelection(): Promise<void> {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      do {
+        this.#reloadAgain = false;
+        const keep = this.selected;
+        await this.load();
+        const n = this.points?.ids.length ?? 0;
+        this.selected = keep.filter((i) => i < n);
+      } while (this.#reloadAgain);
+    })();
+    try {
+      await this.#reloading;
+    } finally {
+      this.#reloading = null;
+    }
+  }
+
+  #consumeOwnEcho(imageIds: readonly number[] | undefined): boolean {
+    const now = Date.now();
+    this.#own = this.#own.filter((o) => now - o.at < OWN_CHANGE_TTL_MS);
+    // An event names its images only when they are few; a change of more arrives without ids.
+    const echo = imageIds
+      ? this.#own.find((o) => o.ids.size === imageIds.length && imageIds.every((id) => o.ids.has(id)))
+      : this.#own.find((o) => o.ids.size > MAX_IDS_IN_EVENT);
+    if (!echo) return false;
+    this.#forget(echo);
+    return true;
+  }
+
+  #forget(own: OwnChange): void {
+    this.#own = this.#own.filter((o) => o !== own);
+  }
+
+  async #patchLabels(imageIds: readonly number[]): Promise<void> {
+    const points = this.points!;
+    const fresh: ImageRow[] = [];
+    try {
+      for (let at = 0; at < imageIds.length; at += IDS_PER_QUERY) {
+        const ids = imageIds.slice(at, at + IDS_PER_QUERY);
+        const page = await this.#api.call('images.query', {
+          filter: { kind: 'ids', ids },
+          offset: 0,
+          limit: ids.length,
+        });
+        fresh.push(...page.items);
+      }
+    } catch {
+      return this.reloadKeepingSelection();
+    }
+    if (this.points !== points) return;
+    for (const row of fresh) {
+      const i = indexOfId(points.ids, row.id);
+      if (i >= 0) points.label[i] = row.classId ?? 0;
+    }
+    this.#labelsPatched();
+  }
+
+  #labelsPatched(): void {
+    this.#mislabeledStale = true;
+    this.version++;
+    if (this.#colorBy === 'mislabeled') void this.reloadKeepingSelection();
   }
 
   async image(id: number): Promise<ImageRow | null> {
@@ -231,4 +346,18 @@ export class MapState {
       this.#notices.error(err, 'Could not split the group');
     }
   }
+}
+
+/** The position of `id` in ids sorted ascending (map.points answers in id order), or -1. */
+export function indexOfId(ids: Int32Array, id: number): number {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = ids[mid]!;
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

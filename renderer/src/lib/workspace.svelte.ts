@@ -61,7 +61,7 @@ export class Workspace {
       api.on('dataset.changed', (e) => {
         if (this.#leaving) return;
         this.dataset.onChanged(e);
-        if (this.#view === 'map') void this.map.refreshLabels();
+        if (this.#view === 'map') void this.map.onChanged(e);
         if (e.reason !== 'labels') void this.classes.load();
         else this.#refreshClassCounts();
         this.#refreshRunsSoon();
@@ -155,7 +155,7 @@ export class Workspace {
     await this.#loadPredictions();
     if (this.#view === 'suggestions') await this.suggestions.load();
     // Map points are coloured by prediction and confidence, which a new run changes.
-    if (this.#view === 'map') await this.map.refreshLabels();
+    if (this.#view === 'map') await this.map.reloadKeepingSelection();
   }
 
   async #loadPredictions(): Promise<void> {

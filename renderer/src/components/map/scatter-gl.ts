@@ -140,6 +140,15 @@ export class ScatterGL {
     this.#uploadSelection();
   }
 
+  /** New colours for the same points: only the colour buffer is uploaded again. */
+  setColors(colors: Float32Array): void {
+    if (colors.length !== (this.#xy.length / 2) * 3) throw new Error('one colour per point');
+    const gl = this.#gl;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.#buffers.color);
+    gl.bufferSubData(gl.ARRAY_BUFFER, 0, colors);
+    this.#schedule();
+  }
+
   setSelected(indices: readonly number[]): void {
     this.#selected.fill(0);
     for (const i of indices) if (i < this.#selected.length) this.#selected[i] = 1;
