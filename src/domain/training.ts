@@ -107,3 +107,16 @@ export interface ExportReport {
   /** E.g. the run is stale (labels changed since it was trained). */
   warnings: string[];
 }
+
+/** A prediction as training computes it and the store keeps it (one per image per run). */
+export interface StoredPrediction {
+  imageId: number;
+  classIndex: number;
+  probability: number;
+  margin: number;
+  probs: Float32Array;
+  oofClassIndex: number | null;
+  oofProbability: number | null;
+  /** The out-of-fold probability of the image's own label (null for unlabeled images). */
+  oofLabelProbability: number | null;
+}

@@ -2,24 +2,10 @@
  * Unpacks a `map.points` page. Uses only atob and typed arrays, so the renderer and the CLI
  * share it (no Node imports here).
  */
+import type { MapPoints } from '../domain/map.ts';
 
-/** A `map.points` page (the API's `MapPoints`, described there field by field). */
-export interface PackedPoints {
-  method: 'pca' | 'umap';
-  total: number;
-  offset: number;
-  count: number;
-  withoutFeatures: number;
-  umap: 'current' | 'stale' | 'none';
-  ids: string;
-  xy: string;
-  label: string;
-  predicted: string;
-  confidence: string;
-  split: string;
-  mislabeled: string;
-  hashes: string;
-}
+/** A `map.points` page (the domain's `MapPoints`, described there field by field). */
+export type PackedPoints = MapPoints;
 
 export interface DecodedPoints {
   ids: Int32Array;

@@ -10,6 +10,7 @@ import type {
   RunDetail,
   RunSummary,
   SplitMetrics,
+  StoredPrediction,
   TrainSettings,
 } from '../domain/training.ts';
 import { lowerBound32 } from '../domain/float32-bounds.ts';
@@ -43,18 +44,6 @@ export interface RunMetrics {
   history: EpochStats[];
   bestEpoch: number;
   flags: string[];
-}
-
-export interface PredictionInsert {
-  imageId: number;
-  classIndex: number;
-  probability: number;
-  margin: number;
-  probs: Float32Array;
-  oofClassIndex: number | null;
-  oofProbability: number | null;
-  /** The out-of-fold probability of the image's own label (null for unlabeled images). */
-  oofLabelProbability: number | null;
 }
 
 interface RunRow {
@@ -101,7 +90,7 @@ export interface DuplicateInsert {
 export function insertRun(
   project: ProjectStore,
   run: NewRun,
-  predictions: PredictionInsert[],
+  predictions: StoredPrediction[],
   duplicates: DuplicateInsert[] = [],
 ): number {
   const db = project.db;

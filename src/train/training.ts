@@ -6,7 +6,7 @@
 import { ApiError } from '../domain/errors.ts';
 import { remedyDetails } from '../domain/remedies.ts';
 import type { Split } from '../domain/splits.ts';
-import type { SplitMetrics } from '../domain/training.ts';
+import type { SplitMetrics, StoredPrediction } from '../domain/training.ts';
 import type { TaskHooks } from '../jobs/task-hooks.ts';
 import { findNearDuplicates, type DuplicateReport } from './duplicates.ts';
 import { trainHead, type HeadWeights, type TrainedHead, type resolveTrainSettings } from './head.ts';
@@ -59,18 +59,6 @@ export interface ImageFeatures {
   vector: Float32Array;
 }
 
-/** A stored prediction; the out-of-fold fields are filled for labeled images that were judged. */
-export interface PredictionRow {
-  imageId: number;
-  classIndex: number;
-  probability: number;
-  margin: number;
-  probs: Float32Array;
-  oofClassIndex: number | null;
-  oofProbability: number | null;
-  oofLabelProbability: number | null;
-}
-
 export interface Sample {
   imageId: number;
   hash: string;
@@ -110,7 +98,7 @@ export interface Scores {
   train: SplitMetrics;
   validation: SplitMetrics | null;
   test: SplitMetrics | null;
-  predictions: PredictionRow[];
+  predictions: StoredPrediction[];
   duplicates: DuplicateReport;
   flags: string[];
 }
@@ -362,7 +350,7 @@ function withAugmentation(
 }
 
 interface AllPredictions {
-  rows: PredictionRow[];
+  rows: StoredPrediction[];
   x: Float32Array;
   splits: Split[];
   byImage: Map<number, number>;

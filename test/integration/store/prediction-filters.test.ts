@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import type { StoredPrediction } from '../../../src/domain/training.ts';
 import type { ImageRow, MethodArgs } from '../../../src/api/contract.ts';
 import { ApiError } from '../../../src/api/errors.ts';
 import { parseArgs } from '../../../src/api/dispatch.ts';
@@ -17,7 +18,6 @@ import {
   suggestionsToAccept,
   type DuplicateInsert,
   type NewRun,
-  type PredictionInsert,
 } from '../../../src/store/runs.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
@@ -83,7 +83,7 @@ function pred(
   probability: number,
   margin: number,
   oof: [number, number, (number | null)?] | null = null,
-): PredictionInsert {
+): StoredPrediction {
   return {
     imageId,
     classIndex: c,
@@ -393,7 +393,7 @@ test('the grid, the queue and the map flag exactly the images the rule names, on
   const near = [0.05, 0.1, 0.14, 0.15, 0.16, 0.3, 0.6, 0.69, 0.7, 0.71, 0.8, 0.85, 0.9, 0.99];
   const pick = () => (rand() < 0.7 ? near[Math.floor(rand() * near.length)]! : rand());
   const rows: { id: number; label: number; oof: [number, number, number | null] }[] = [];
-  const predictions: PredictionInsert[] = [];
+  const predictions: StoredPrediction[] = [];
   for (let i = 0; i < 300; i++) {
     const id = addImage(project, `r${i}`);
     const label = Math.floor(rand() * 3);
