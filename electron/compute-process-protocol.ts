@@ -6,7 +6,7 @@
  */
 import type { EventName, Events } from '../src/api/contract.ts';
 import { eventNames } from '../src/api/contract.ts';
-import type { ApiErrorShape } from '../src/api/errors.ts';
+import type { ApiErrorShape } from '../src/domain/errors.ts';
 import type { ImageBytes } from './image-protocol.ts';
 import { isRpcId, parseRpcReply, parseRpcRequest, type RpcCall, type RpcReply } from '../src/rpc/wire.ts';
 

@@ -5,7 +5,7 @@
  * keeps crashing. Electron-free: the process comes from an injected `spawn`.
  */
 import type { EventName, Events } from '../src/api/contract.ts';
-import { ApiError } from '../src/api/errors.ts';
+import { ApiError } from '../src/domain/errors.ts';
 import { RpcCaller } from '../src/rpc/caller.ts';
 import {
   describeCrash,

@@ -1,4 +1,4 @@
-import { ApiError, httpStatusFor } from '../src/api/errors.ts';
+import { ApiError, httpStatusFor } from '../src/domain/errors.ts';
 import { imageCacheControl, parseImageRequest } from '../src/services/image-request.ts';
 import { IMAGE_SCHEME, SECURITY_HEADERS } from './security.ts';
 

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { MethodName } from '../src/api/contract.ts';
 import { assertMethod, parseArgs } from '../src/api/dispatch.ts';
-import { ApiError, type ApiErrorShape } from '../src/api/errors.ts';
+import { ApiError, type ApiErrorShape } from '../src/domain/errors.ts';
 import { errorToWire } from '../src/rpc/errors.ts';
 import type { DesktopInvokeChannel } from './desktop-api.ts';
 import { desktopArgs, type DesktopArgs } from './desktop-args.ts';

@@ -21,7 +21,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { channelFor, methodNames, type MethodName } from '../src/api/contract.ts';
-import { ApiError } from '../src/api/errors.ts';
+import { ApiError } from '../src/domain/errors.ts';
 import { createAppProtocolHandler } from './app-protocol.ts';
 import { projectPathFromArgv } from './argv.ts';
 import { ComputeSupervisor } from './compute-supervisor.ts';

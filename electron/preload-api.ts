@@ -7,7 +7,7 @@
  * turns failures into Errors that keep `.code`, as `RemoteError` does in browser mode.
  */
 import { channelFor, eventNames, isMethodName, type EventName, type Events } from '../src/api/contract.ts';
-import type { ApiErrorShape } from '../src/api/errors.ts';
+import type { ApiErrorShape } from '../src/domain/errors.ts';
 import { EventRouter } from '../src/rpc/events.ts';
 import {
   DESKTOP_CHANNELS,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { isMethodName, methods, type MethodName, type MethodResult, type ParsedArgs } from './contract.ts';
-import { ApiError } from './errors.ts';
+import { ApiError } from '../domain/errors.ts';
 
 export type Handler<M extends MethodName> = (
   args: ParsedArgs<M>,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { JobInfo, MethodArgs, MethodName, MethodResult } from '../api/contract.ts';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 import { createCoreDispatch } from '../api/handlers.ts';
 import { Core, APP_VERSION } from '../core.ts';
 import { CliUsageError, type CliCommand, type CliContext, type OptionSpec } from './command.ts';

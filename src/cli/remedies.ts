@@ -1,4 +1,4 @@
-import { remedyOf, type Remedy } from '../api/remedies.ts';
+import { remedyOf, type Remedy } from '../domain/remedies.ts';
 
 const CLI_WORDING: Record<Remedy, string> = {
   overwrite: 'Choose another folder, or add --force to replace it once the new export is complete.',

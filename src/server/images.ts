@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { ApiError, httpStatusFor } from '../api/errors.ts';
+import { ApiError, httpStatusFor } from '../domain/errors.ts';
 import type { Core } from '../core.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { ApiError } from '../api/errors.ts';
+import { ApiError } from '../domain/errors.ts';
 
 /**
  * What a request must look like besides carrying the token. The token alone is not enough in a

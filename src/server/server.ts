@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ApiError, httpStatusFor, type ApiErrorShape } from '../api/errors.ts';
+import { ApiError, httpStatusFor, type ApiErrorShape } from '../domain/errors.ts';
 import { createCoreDispatch } from '../api/handlers.ts';
 import type { Core } from '../core.ts';
 import { newToken, requestToken, TOKEN_COOKIE, tokensMatch } from './auth.ts';

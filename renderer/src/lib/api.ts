@@ -10,7 +10,7 @@ import type {
   MethodName,
   MethodResult,
 } from '../../../src/api/contract.ts';
-import type { ApiErrorShape } from '../../../src/api/errors.ts';
+import type { ApiErrorShape } from '../../../src/domain/errors.ts';
 import { readErrorShape } from '../../../src/rpc/errors.ts';
 import { decodeEventFrame, EventRouter } from '../../../src/rpc/events.ts';
 

@@ -1,5 +1,5 @@
-import { remedyOf, type Remedy } from '../../../src/api/remedies.ts';
-import { humanizeSystemErrors } from '../../../src/api/system-errors.ts';
+import { remedyOf, type Remedy } from '../../../src/domain/remedies.ts';
+import { humanizeSystemErrors } from '../../../src/domain/system-errors.ts';
 
 /** The way out of an error, in the app's own terms: its buttons and checkboxes, never CLI flags. */
 const UI_WORDING: Record<Remedy, string> = {

@@ -1,7 +1,7 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
    replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
 import type { JobInfo, JobKind, JobProgress, JobStatus } from '../../../src/api/contract.ts';
-import type { ApiErrorShape } from '../../../src/api/errors.ts';
+import type { ApiErrorShape } from '../../../src/domain/errors.ts';
 import type { Api } from '../../../src/api/contract.ts';
 import type { Notices } from './notices.svelte.ts';
 import { JOB_TITLES } from './job-labels.ts';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { createCoreDispatch } from '../../../src/api/handlers.ts';
 import { methodNames, methods } from '../../../src/api/contract.ts';
 import { Core } from '../../../src/core.ts';

@@ -20,7 +20,7 @@ import {
 import { createRequire } from 'node:module';
 import { dirname, join, matchesGlob, relative } from 'node:path';
 import type { Events, ExportReport, JobInfo, JobStarted, ModelStatus } from '../../../src/api/contract.ts';
-import type { ApiError } from '../../../src/api/errors.ts';
+import type { ApiError } from '../../../src/domain/errors.ts';
 import { COMPUTE_WORKER_ENV } from '../../../src/jobs/compute-client.ts';
 import { TFJS_CHECK_WORKER_BUNDLE } from '../../../src/export/tfjs-check-protocol.ts';
 import { bundledWorkerFor } from '../../../electron/compute-host.ts';

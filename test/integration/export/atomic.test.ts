@@ -8,8 +8,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { remedyOf } from '../../../src/api/remedies.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { remedyOf } from '../../../src/domain/remedies.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
 import {
   attr,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import type { ImageRow } from '../../../src/api/contract.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { parseImageRequest, resolveImageRequest } from '../../../src/services/image-request.ts';
 import { THUMB_SIZE } from '../../../src/images/thumbnails.ts';
 import { startServer } from '../../../src/server/server.ts';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { ApiError } from '../../../src/api/errors.ts';
+import type { ApiError } from '../../../src/domain/errors.ts';
 import { ComputeClient } from '../../../src/jobs/compute-client.ts';
 import { PRESETS } from '../../../src/model/pixel-presets.ts';
 import type { PredictTaskInput } from '../../../src/jobs/compute-tasks.ts';

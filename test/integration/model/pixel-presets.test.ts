@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import type { ModelDescription } from '../../../src/api/contract.ts';
 import { describeModel } from '../../../src/model/library.ts';
 import { decodeModel } from '../../../src/model/onnx/read.ts';

@@ -11,7 +11,7 @@ import {
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import type { DatasetExportResult, Events } from '../../../src/api/contract.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { createCoreDispatch } from '../../../src/api/handlers.ts';
 import { Core } from '../../../src/core.ts';
 import { parseCsv } from '../../../src/store/csv.ts';

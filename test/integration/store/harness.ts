@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobInfo, MethodArgs, MethodName, MethodResult } from '../../../src/api/contract.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { createCoreDispatch } from '../../../src/api/handlers.ts';
 import { Core } from '../../../src/core.ts';
 

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import type { ImageRow, ImportResult } from '../../../src/api/contract.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { scanFolders } from '../../../src/services/import.ts';
 import type { JobContext } from '../../../src/jobs/manager.ts';
 import {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { StoredPrediction } from '../../../src/domain/training.ts';
 import type { ImageRow, MethodArgs } from '../../../src/api/contract.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { parseArgs } from '../../../src/api/dispatch.ts';
 import { createClass } from '../../../src/store/classes.ts';
 import { isLikelyMislabeled } from '../../../src/domain/mislabeled-rule.ts';

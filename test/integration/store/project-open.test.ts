@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { latestVersion } from '../../../src/store/migrate.ts';
 import { ProjectStore } from '../../../src/store/project.ts';
 import { writeClassTree } from '../../fixtures/images.ts';

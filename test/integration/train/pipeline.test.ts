@@ -13,9 +13,9 @@ import type {
   RunDetail,
   RunSummary,
 } from '../../../src/api/contract.ts';
-import { remedyOf } from '../../../src/api/remedies.ts';
+import { remedyOf } from '../../../src/domain/remedies.ts';
 import { withCliRemedy } from '../../../src/cli/remedies.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { createCoreDispatch } from '../../../src/api/handlers.ts';
 import { Core } from '../../../src/core.ts';
 import { runHead } from '../../../src/store/runs.ts';

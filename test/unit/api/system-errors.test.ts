@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { ApiError } from '../../../src/api/errors.ts';
-import { humanizeSystemErrors } from '../../../src/api/system-errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
+import { humanizeSystemErrors } from '../../../src/domain/system-errors.ts';
 
 async function readError(path: string): Promise<Error> {
   try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApiError } from '../../../src/api/errors.ts';
+import type { ApiError } from '../../../src/domain/errors.ts';
 import type { ComputeEnd, ComputeStatus, ToCompute } from '../../../electron/compute-process-protocol.ts';
 import {
   ComputeSupervisor,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { resolveImageRequest } from '../../../src/services/image-request.ts';
 import { ProjectStore } from '../../../src/store/project.ts';
 import { createImageProtocolHandler, imageRequestFromUrl } from '../../../electron/image-protocol.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { methodNames, type MethodName } from '../../../src/api/contract.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { DESKTOP_CHANNELS } from '../../../electron/desktop-api.ts';
 import { createApiRouter, createDesktopRouter, type SenderInfo } from '../../../electron/ipc-router.ts';
 

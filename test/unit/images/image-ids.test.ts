@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { parseImageRequest } from '../../../src/services/image-request.ts';
 import { imageRequestFromUrl } from '../../../electron/image-protocol.ts';
 

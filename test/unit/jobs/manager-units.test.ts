@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobProgress } from '../../../src/api/contract.ts';
-import { EventBus } from '../../../src/api/events.ts';
+import { EventBus } from '../../../src/domain/events.ts';
 import { JobManager } from '../../../src/jobs/manager.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

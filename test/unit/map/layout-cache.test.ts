@@ -10,7 +10,7 @@ import {
   mapPoints,
   runLayoutTask,
 } from '../../../src/services/map.ts';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { mapProject } from './fixture.ts';
 
 const DIMS = 24;

@@ -1,7 +1,7 @@
 /** The shared request/cancel/event layer, over an in-memory channel that clones like postMessage. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { RpcCaller } from '../../../src/rpc/caller.ts';
 import { decodeEventFrame, encodeEventFrame, EventRouter } from '../../../src/rpc/events.ts';
 import { RpcResponder, type CallContext } from '../../../src/rpc/responder.ts';

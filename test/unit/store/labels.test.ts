@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { createClass, listClasses, reorderClasses, updateClass } from '../../../src/store/classes.ts';
 import {
   deleteClass,

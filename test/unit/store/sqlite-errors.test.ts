@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import BetterSqlite3 from 'better-sqlite3';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { explainSqliteError } from '../../../src/store/project-open.ts';
 
 function sqliteErrorOf(fn: () => unknown): unknown {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from '../../../src/api/errors.ts';
+import { ApiError } from '../../../src/domain/errors.ts';
 import { assignSplits, buildSplits, checkTrainable, type Split } from '../../../src/train/split.ts';
 
 test('buildSplits: index lists, unlabeled rows left out, missing split = train', () => {
