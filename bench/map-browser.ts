@@ -31,7 +31,7 @@ import type { Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../test/helpers/browser.ts';
 import { startServeProcess } from '../test/helpers/serve.ts';
 import { CLASS_STYLES, shapeImage } from '../test/fixtures/images.ts';
-import { PRESETS } from '../src/model/pixel-presets.ts';
+import { PRESETS } from '../src/domain/preprocessing.ts';
 import { RENDERER_DIST } from '../src/server/static.ts';
 import { PALETTE } from '../src/store/classes.ts';
 import { useModel } from '../src/store/models.ts';

@@ -13,7 +13,7 @@ import { ApiError } from '../domain/errors.ts';
 import type { ExportReport } from '../domain/training.ts';
 import { decodeModel } from '../model/onnx/read.ts';
 import { INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
-import type { Preprocessing } from '../model/pixel-presets.ts';
+import type { Preprocessing } from '../domain/preprocessing.ts';
 import { checkTarget, commitStaging, createStaging, discardStaging } from './atomic-dir.ts';
 import {
   labelsText,

@@ -3,7 +3,7 @@
  * model correctly), labels.txt and the model card README.md.
  */
 import { PREPROCESSING, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
-import { describePreprocessing, type PresetName, type Preprocessing } from '../model/pixel-presets.ts';
+import { describePreprocessing, type PresetName, type Preprocessing } from '../domain/preprocessing.ts';
 import type { Split } from '../domain/splits.ts';
 import { inGraphPreprocessing } from './preprocessing.ts';
 import type { FormatCheck } from './self-check.ts';

@@ -20,7 +20,7 @@ import {
   valueInfo,
 } from '../model/onnx/write.ts';
 import { exportBody } from './body.ts';
-import { PRESETS, type Preprocessing } from '../model/pixel-presets.ts';
+import { PRESETS, type Preprocessing } from '../domain/preprocessing.ts';
 import { inGraphPreprocessing } from './preprocessing.ts';
 import { OUTPUT_NAME, TFJS_INPUT_NAME, exportBatch, type Head } from './tfjs-graph.ts';
 

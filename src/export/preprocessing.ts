@@ -3,7 +3,7 @@
  * `toModelInput` does in the app with the model's own preset, as a per-channel multiply and
  * subtract in RGB order followed by a channel reversal for BGR models.
  */
-import type { Preprocessing } from '../model/pixel-presets.ts';
+import type { Preprocessing } from '../domain/preprocessing.ts';
 
 export interface InGraphPreprocessing {
   /** Per RGB input channel: value = pixel · multiply − subtract. */

@@ -13,7 +13,7 @@ import { ModelError } from '../model/errors.ts';
 import { decodeRgb224, toModelInput, INPUT_SIZE, type CropMode } from '../model/preprocess.ts';
 import type { tf as TfNamespace } from '../model/tfjs-runtime.ts';
 import type { Quantize } from './tfjs-weights.ts';
-import type { Preprocessing } from '../model/pixel-presets.ts';
+import type { Preprocessing } from '../domain/preprocessing.ts';
 import {
   TFJS_CHECK_WORKER_BUNDLE,
   type FromTfjsCheckWorker,

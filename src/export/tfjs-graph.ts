@@ -21,7 +21,7 @@ import {
   type WeightEntry,
 } from '../model/graph/export-writers.ts';
 import { exportBody } from './body.ts';
-import { PRESETS, type Preprocessing } from '../model/pixel-presets.ts';
+import { PRESETS, type Preprocessing } from '../domain/preprocessing.ts';
 import { inGraphPreprocessing } from './preprocessing.ts';
 
 export type { TfAttrValue, TfNodeDef, TfShape } from '../model/graph/export-writers.ts';

@@ -17,7 +17,7 @@ import { embedImages } from '../model/embed.ts';
 import { errorMessage } from '../model/errors.ts';
 import { IMAGENET_CLASSES, topK } from '../model/imagenet-classes.ts';
 import { decodeRgb224, toModelInput, type CropMode } from '../model/preprocess.ts';
-import type { Preprocessing } from '../model/pixel-presets.ts';
+import type { Preprocessing } from '../domain/preprocessing.ts';
 import { featureBatchWriter, featureWork, type FeatureWorkRow } from '../store/features.ts';
 import { ProjectStore } from '../store/project.ts';
 import { AUGMENT_VARIANTS, type TrainTaskInput, type TrainTaskOutput } from './train-task.ts';

@@ -14,7 +14,7 @@ import { imageFilesWithFeatures } from '../store/training-data.ts';
 import type { TaskHooks } from './task-hooks.ts';
 import { predictHead } from '../train/predict.ts';
 import { float32Allowance } from '../export/rounding-floor.ts';
-import type { Preprocessing } from '../model/pixel-presets.ts';
+import type { Preprocessing } from '../domain/preprocessing.ts';
 
 export interface ExportTaskInput {
   projectPath: string;

@@ -9,7 +9,7 @@ import { ModelError, errorMessage } from './errors.ts';
 import type { Engine } from './engines/types.ts';
 import { IMAGE_VALUES } from './engines/types.ts';
 import { decodeRgb224, toModelInput, type CropMode, type ImageSource } from './preprocess.ts';
-import { PRESETS, type Preprocessing } from './pixel-presets.ts';
+import { PRESETS, type Preprocessing } from '../domain/preprocessing.ts';
 
 export interface EmbedOptions {
   /** Images per engine call. Default 8. */

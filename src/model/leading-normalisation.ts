@@ -6,7 +6,7 @@
  * (y = a·x + b) and names the preset it undoes.
  */
 import { tensorDims, tensorFloat32, type OnnxModel } from './onnx/read.ts';
-import type { Preprocessing } from './pixel-presets.ts';
+import type { Preprocessing } from '../domain/preprocessing.ts';
 import type { ITensorProto } from './onnx/proto.ts';
 
 export interface LeadingNormalisation {

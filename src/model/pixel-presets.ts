@@ -5,24 +5,7 @@
  * off by orders of magnitude while still looking plausible, so the choice belongs to the model.
  */
 import { ModelError } from './errors.ts';
-import {
-  PRESETS,
-  PRESET_NAMES,
-  describePreprocessing,
-  samePreprocessing,
-  type ChannelOrder,
-  type PresetName,
-  type Preprocessing,
-} from '../domain/preprocessing.ts';
-
-export {
-  PRESETS,
-  PRESET_NAMES,
-  describePreprocessing,
-  samePreprocessing,
-  type PresetName,
-  type Preprocessing,
-};
+import { PRESETS, type ChannelOrder, type PresetName, type Preprocessing } from '../domain/preprocessing.ts';
 
 /** A custom preset from its parts, checked. */
 export function customPreprocessing(parts: {

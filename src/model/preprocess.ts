@@ -12,7 +12,7 @@
  */
 import sharp from 'sharp';
 import { ModelError, errorMessage } from './errors.ts';
-import { PRESETS, type Preprocessing } from './pixel-presets.ts';
+import { PRESETS, type Preprocessing } from '../domain/preprocessing.ts';
 import type { CropMode } from '../domain/model.ts';
 
 export const INPUT_SIZE = 224;

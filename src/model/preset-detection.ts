@@ -2,7 +2,7 @@
  * Which preprocessing a model file asks for, from what the file itself says.
  */
 import type { OnnxModel } from './onnx/read.ts';
-import { PRESETS, type Preprocessing } from './pixel-presets.ts';
+import { PRESETS, type Preprocessing } from '../domain/preprocessing.ts';
 import {
   describeLeadingNormalisation,
   leadingNormalisation,

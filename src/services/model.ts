@@ -12,7 +12,8 @@ import { remedyDetails } from '../domain/remedies.ts';
 import { DEFAULT_MODEL_SOURCE, downloadFile } from '../model/download.ts';
 import { engineStatuses } from '../model/engine-status.ts';
 import { errorMessage } from '../model/errors.ts';
-import { fromChoice, type Preprocessing, type PreprocessingChoice } from '../model/pixel-presets.ts';
+import { fromChoice, type PreprocessingChoice } from '../model/pixel-presets.ts';
+import { type Preprocessing } from '../domain/preprocessing.ts';
 import {
   currentModel,
   featureCounts,

@@ -36,11 +36,9 @@ import { ApiError } from '../domain/errors.ts';
 import { useBestBackend, type TfBackendName, type tf as TfNamespace } from '../model/tfjs-runtime.ts';
 import { Yielder } from './abort.ts';
 import { mulberry32, permutation, substream } from './random.ts';
-import { AUTO_BALANCE_RATIO, resolveTrainSettings, type TrainSettings } from './settings.ts';
+import { AUTO_BALANCE_RATIO, resolveTrainSettings } from './settings.ts';
+import { type TrainSettings } from '../domain/train-settings.ts';
 import { createUpdateKernels, type UpdateKernels } from './update-kernels.ts';
-
-export { DEFAULT_TRAIN_SETTINGS, DEFAULT_LEARNING_RATE, resolveTrainSettings } from './settings.ts';
-export type { TrainSettings, OptimizerName, ClassWeighting } from './settings.ts';
 
 type Tf = typeof TfNamespace;
 type Tensor2D = TfNamespace.Tensor2D;

@@ -17,7 +17,8 @@
 import { trainHead, type TrainData, type TrainHooks } from './head.ts';
 import { predictHead } from './predict.ts';
 import { permutation, substream } from './random.ts';
-import { resolveTrainSettings, TRAIN_SETTING_FIELDS, type TrainSettings } from './settings.ts';
+import { resolveTrainSettings } from './settings.ts';
+import { TRAIN_SETTING_FIELDS, type TrainSettings } from '../domain/train-settings.ts';
 import { throwIfAborted } from './abort.ts';
 
 export const MIN_CLASS_ROWS = 2;

@@ -11,24 +11,9 @@ import {
   DEFAULT_TRAIN_SETTINGS,
   TRAIN_SETTING_FIELDS,
   settingProblem,
-  type ClassWeighting,
-  type NumericSettingKey,
-  type OptimizerName,
   type TrainSettingKey,
   type TrainSettings,
 } from '../domain/train-settings.ts';
-
-export {
-  DEFAULT_LEARNING_RATE,
-  DEFAULT_TRAIN_SETTINGS,
-  TRAIN_SETTING_FIELDS,
-  settingProblem,
-  type ClassWeighting,
-  type NumericSettingKey,
-  type OptimizerName,
-  type TrainSettingKey,
-  type TrainSettings,
-};
 
 /** Ratio of largest to smallest class (by summed sample weight) above which 'auto' balances. */
 export const AUTO_BALANCE_RATIO = 1.5;

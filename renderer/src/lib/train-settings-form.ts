@@ -7,7 +7,7 @@ import {
   TRAIN_SETTING_FIELDS,
   type NumericSettingKey,
   type TrainSettings,
-} from '../../../src/train/settings.ts';
+} from '../../../src/domain/train-settings.ts';
 
 export const NUMERIC_SETTINGS: readonly { key: NumericSettingKey; label: string }[] = [
   { key: 'epochs', label: 'Epochs' },

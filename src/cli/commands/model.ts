@@ -15,7 +15,8 @@ import {
   type ParsedValues,
 } from '../command.ts';
 import { readFileSync } from 'node:fs';
-import { describePreprocessing, type PreprocessingChoice } from '../../model/pixel-presets.ts';
+import { type PreprocessingChoice } from '../../model/pixel-presets.ts';
+import { describePreprocessing } from '../../domain/preprocessing.ts';
 
 function describeStatus(s: ModelStatus): string {
   if (!s.ready) {

@@ -15,7 +15,7 @@ import type { Tensor } from '@tensorflow/tfjs';
 import ort from 'onnxruntime-node';
 import { exportModel, type ExportInput } from '../../../src/export/export-model.ts';
 import { decodeRgb224 } from '../../../src/model/preprocess.ts';
-import { PRESETS } from '../../../src/model/pixel-presets.ts';
+import { PRESETS } from '../../../src/domain/preprocessing.ts';
 import { useWasmBackend } from '../../../src/model/tfjs-runtime.ts';
 import { writeGoogLeNet } from '../../fixtures/googlenet.ts';
 import {

@@ -27,7 +27,7 @@ import {
 } from '../../../src/model/onnx/write.ts';
 import { decodeModel } from '../../../src/model/onnx/read.ts';
 import { seededRandom } from '../../fixtures/googlenet.ts';
-import { PRESETS, type Preprocessing } from '../../../src/model/pixel-presets.ts';
+import { PRESETS, type Preprocessing } from '../../../src/domain/preprocessing.ts';
 import type { ExportInput } from '../../../src/export/export-model.ts';
 
 export interface Head {

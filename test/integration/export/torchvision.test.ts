@@ -11,7 +11,7 @@ import { exportModel } from '../../../src/export/export-model.ts';
 import { createEngine } from '../../../src/model/engines/registry.ts';
 import { analyzeModel } from '../../../src/model/graph/analyze.ts';
 import { decodeModel } from '../../../src/model/onnx/read.ts';
-import { PRESETS } from '../../../src/model/pixel-presets.ts';
+import { PRESETS } from '../../../src/domain/preprocessing.ts';
 import { detectPreprocessing } from '../../../src/model/preset-detection.ts';
 import { relDiff } from '../../fixtures/compare.ts';
 import { randomInput } from '../../fixtures/googlenet.ts';

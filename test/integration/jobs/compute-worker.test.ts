@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { ApiError } from '../../../src/domain/errors.ts';
 import { ComputeClient } from '../../../src/jobs/compute-client.ts';
-import { PRESETS } from '../../../src/model/pixel-presets.ts';
+import { PRESETS } from '../../../src/domain/preprocessing.ts';
 import type { PredictTaskInput } from '../../../src/jobs/compute-tasks.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

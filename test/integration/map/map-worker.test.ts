@@ -11,7 +11,7 @@ import { createCoreDispatch } from '../../../src/api/handlers.ts';
 import { Core } from '../../../src/core.ts';
 import { blobs } from '../../../src/map/clusters.ts';
 import { decodePoints, pointHash } from '../../../src/map/packed.ts';
-import { PRESETS } from '../../../src/model/pixel-presets.ts';
+import { PRESETS } from '../../../src/domain/preprocessing.ts';
 import { useModel } from '../../../src/store/models.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

@@ -10,7 +10,7 @@ import { leadingNormalisation } from '../../../src/model/leading-normalisation.t
 import { decodeModel } from '../../../src/model/onnx/read.ts';
 import type { IModelProto } from '../../../src/model/onnx/proto.ts';
 import { encodeModel, floatTensor, makeNode } from '../../../src/model/onnx/write.ts';
-import { PRESETS } from '../../../src/model/pixel-presets.ts';
+import { PRESETS } from '../../../src/domain/preprocessing.ts';
 import { toModelInput } from '../../../src/model/preprocess.ts';
 import { detectPreprocessing } from '../../../src/model/preset-detection.ts';
 import { relDiff } from '../../fixtures/compare.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiError } from '../../../src/domain/errors.ts';
 import { ComputeClient, computeWorkerStart } from '../../../src/jobs/compute-client.ts';
-import { PRESETS } from '../../../src/model/pixel-presets.ts';
+import { PRESETS } from '../../../src/domain/preprocessing.ts';
 import type { FeaturesTaskInput } from '../../../src/jobs/compute-tasks.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 

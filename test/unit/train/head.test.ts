@@ -1,11 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  computeClassWeights,
-  DEFAULT_TRAIN_SETTINGS,
-  resolveTrainSettings,
-  trainHead,
-} from '../../../src/train/head.ts';
+import { computeClassWeights, trainHead } from '../../../src/train/head.ts';
+import { resolveTrainSettings } from '../../../src/train/settings.ts';
+import { DEFAULT_TRAIN_SETTINGS } from '../../../src/domain/train-settings.ts';
 
 test('class weights: balanced, none, and auto above a 1.5× imbalance', () => {
   const y = Int32Array.from([0, 0, 0, 0, 1, 1, 2, 2]);

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs } from '../../../src/api/dispatch.ts';
 import { ApiError } from '../../../src/domain/errors.ts';
+import { resolveTrainSettings } from '../../../src/train/settings.ts';
 import {
   DEFAULT_TRAIN_SETTINGS,
-  resolveTrainSettings,
   settingProblem,
   TRAIN_SETTING_FIELDS,
   type TrainSettingKey,
-} from '../../../src/train/settings.ts';
+} from '../../../src/domain/train-settings.ts';
 import {
   inputLimits,
   NUMERIC_SETTINGS,
