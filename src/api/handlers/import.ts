@@ -1,6 +1,6 @@
 import type { Core } from '../../core.ts';
 import { importRoots, startImport, startRescan } from '../../services/import.ts';
-import { startPredictionsForNewImages } from './train.ts';
+import { startPredictionsForNewImages } from '../../services/train-features.ts';
 import type { Handlers } from '../dispatch.ts';
 
 export function importHandlers(

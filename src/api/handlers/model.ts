@@ -9,7 +9,6 @@ import {
 import type { Handlers } from '../dispatch.ts';
 
 /** Kept for the callers that still import it from here; the service is its home. */
-export { requireModel } from '../../services/model.ts';
 
 export function modelHandlers(
   core: Core,

@@ -16,7 +16,6 @@ import {
 import { startFeatures } from '../../services/train-features.ts';
 
 // Import and rescan start the new images' features and predictions through this handler module.
-export { startPredictionsForNewImages } from '../../services/train-features.ts';
 
 type TrainHandlers = Pick<
   Handlers,
