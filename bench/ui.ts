@@ -271,7 +271,7 @@ export async function benchUi(opts: { images?: number } = {}): Promise<UiBench> 
     await page.goto(server.openUrl);
     await page.getByLabel('Project file').fill(projectPath);
     const t0 = performance.now();
-    await page.getByRole('button', { name: 'Open project' }).click();
+    await page.getByRole('button', { name: 'Open project', exact: true }).click();
     await page.waitForFunction(firstScreenPainted, undefined, { timeout: 60_000, polling: 'raf' });
     const openToPaintMs = Math.round(performance.now() - t0);
     const afterPaint = await heapMB();
