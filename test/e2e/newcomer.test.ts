@@ -19,6 +19,7 @@ import {
   assertNear,
   cell,
   firstThumbColor,
+  focusWithin,
   importFolder,
   importModel,
   solidPng,
@@ -127,6 +128,7 @@ test('classes from folders come in natural order, every one has its own key, Bac
   const viewer = page.getByTestId('viewer');
   await viewer.waitFor();
   await viewer.getByRole('button', { name: 'w 10', exact: true }).waitFor();
+  await focusWithin(page, 'viewer');
   await page.keyboard.press('w');
   await viewer.getByText('2 of 2').waitFor();
   await page.keyboard.press('ArrowLeft');

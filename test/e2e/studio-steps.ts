@@ -130,3 +130,16 @@ export async function settledValue(field: Locator, expected: string, timeout = 1
   }
   return value;
 }
+
+/**
+ * Waits until keyboard focus is inside the element with this test id: a dialog that has just
+ * appeared takes focus a moment later, and a key pressed before then goes elsewhere.
+ */
+export async function focusWithin(page: Page, testId: string, timeout = 15_000): Promise<void> {
+  const probe = `!!document.activeElement?.closest('[data-testid="${testId}"]')`;
+  const until = Date.now() + timeout;
+  while (!(await page.evaluate(probe))) {
+    if (Date.now() > until) throw new Error(`Keyboard focus never moved into ${testId}.`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
