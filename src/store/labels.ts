@@ -83,6 +83,34 @@ export function recordAndApply(
   return recorded;
 }
 
+/**
+ * `recordAndApply` for many images given one class (null: unlabeled): the ids go to SQLite as
+ * one flat JSON array, which it reads faster than pairs (a lasso labels tens of thousands).
+ */
+function recordAndApplyClass(
+  db: Database,
+  step: number,
+  imageIds: readonly number[],
+  classId: number | null,
+  source: LabelSource,
+): number {
+  if (imageIds.length === 0) return 0;
+  const recorded = stmt(
+    db,
+    `INSERT INTO label_history_changes
+       (step, image_id, old_class_id, old_source, old_at, new_class_id, new_source, new_at)
+     SELECT @step, i.id, l.class_id, l.source, l.labeled_at, @classId,
+            CASE WHEN @classId IS NULL THEN NULL ELSE @source END,
+            CASE WHEN @classId IS NULL THEN NULL ELSE @now END
+     FROM json_each(@ids) j
+     JOIN images i ON i.id = j.value
+     LEFT JOIN labels l ON l.image_id = i.id
+     WHERE l.class_id IS NOT @classId`,
+  ).run({ step, source, now: nowIso(), classId, ids: JSON.stringify(imageIds) }).changes;
+  applyStep(db, step, 'new');
+  return recorded;
+}
+
 /** Writes a step's old or new labels into `labels`; returns the number of images touched. */
 function applyStep(db: Database, step: number, side: 'old' | 'new'): number {
   const cleared = stmt(
@@ -191,12 +219,7 @@ export function setLabels(
         ? `label ${plural(ids.length, 'image')} "${cls.name}"`
         : `clear the label of ${plural(ids.length, 'image')}`;
       const step = beginStep(db, cls ? 'set' : 'clear', summary);
-      const changed = recordAndApply(
-        db,
-        step,
-        ids.map((id) => [id, classId]),
-        source,
-      );
+      const changed = recordAndApplyClass(db, step, ids, classId, source);
       return endStep(db, step, changed);
     })
     .immediate();
