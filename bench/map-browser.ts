@@ -61,11 +61,27 @@ export interface MapBrowserBench {
     keyToLabeledMs: number;
     toLabeledMs: number;
     goalMs: number;
+    /** Where the time went: mouse-up → selection shown, and key → notice (plus what ran after). */
+    selectionTimeline?: StepTimeline;
+    labelTimeline?: StepTimeline;
   };
   renderer: string;
   consoleErrors: number;
   skipped?: string;
 }
+
+/**
+ * One timed step seen from the page, in ms from its event (mouse-up, key): the API calls it
+ * made (start, first byte of the answer, end), the thumbnails it asked for, and the
+ * main-thread tasks over 50 ms (Long Tasks API) until SETTLE_MS after the step was done.
+ */
+export interface StepTimeline {
+  doneMs: number;
+  calls: { method: string; startMs: number; firstByteMs: number; endMs: number }[];
+  thumbnails: number;
+  longTasks: { startMs: number; durationMs: number }[];
+}
+const SETTLE_MS = 1000;
 
 /** A small fast generator: 100 million floats with Math.random would dominate the set-up. */
 function lcg(seed: number): () => number {
@@ -171,14 +187,72 @@ async function waitDrawn(page: Page, n: number): Promise<void> {
   if ((await error.count()) > 0) throw new Error(`the map showed an error: ${await error.textContent()}`);
 }
 
+/** A CPU profile of the page per timed step, written as <dir>/<step>.cpuprofile; none without a dir. */
+async function startProfiling(
+  page: Page,
+  dir: string | undefined,
+): Promise<{ start(): Promise<void>; save(step: string): Promise<void> }> {
+  if (!dir) return { start: async () => undefined, save: async () => undefined };
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  mkdirSync(dir, { recursive: true });
+  return {
+    start: async () => {
+      await cdp.send('Profiler.start');
+    },
+    save: async (step) => {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(join(dir, `${step}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+}
+
+/** Starts recording long tasks in the page (read by `timeline`). */
+async function watchLongTasks(page: Page): Promise<void> {
+  await page.evaluate(`(() => {
+    performance.setResourceTimingBufferSize(100000);
+    performance.clearResourceTimings();
+    window.__benchLong = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__benchLong.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask' });
+  })()`);
+}
+
+/** The timeline of the step `armTimer` timed last, once SETTLE_MS passed after it was done. */
+async function timeline(page: Page): Promise<StepTimeline> {
+  await page.waitForTimeout(SETTLE_MS);
+  const r = (await page.evaluate(`(() => {
+    const t0 = window.__benchT0;
+    const until = window.__benchDone + ${SETTLE_MS};
+    const ms = (t) => Math.round((t - t0) * 10) / 10;
+    const res = performance.getEntriesByType('resource').filter((e) => e.startTime >= t0 && e.startTime <= until);
+    return {
+      doneMs: ms(window.__benchDone),
+      calls: res.filter((e) => e.name.includes('/api/')).map((e) => ({
+        method: e.name.slice(e.name.indexOf('/api/') + 5),
+        startMs: ms(e.startTime),
+        firstByteMs: ms(e.responseStart),
+        endMs: ms(e.responseEnd),
+      })),
+      thumbnails: res.filter((e) => e.name.includes('/img/')).length,
+      longTasks: window.__benchLong
+        .filter((l) => l.start + l.duration >= t0 && l.start <= until)
+        .map((l) => ({ startMs: ms(l.start), durationMs: Math.round(l.duration) })),
+    };
+  })()`)) as StepTimeline;
+  return r;
+}
+
 /** In the page: resolves with the time from `eventType` (captured) to `done()` holding, plus one frame. */
 function armTimer(page: Page, eventType: string, doneJs: string): Promise<void> {
   return page.evaluate(`(() => {
     window.__benchWait = new Promise((resolve) => {
       let t0 = 0;
-      document.addEventListener(${JSON.stringify(eventType)}, () => { t0 = performance.now(); }, { capture: true, once: true });
+      document.addEventListener(${JSON.stringify(eventType)}, () => { t0 = window.__benchT0 = performance.now(); }, { capture: true, once: true });
       const check = () => {
-        if (t0 && (${doneJs})) requestAnimationFrame(() => resolve(performance.now() - t0));
+        if (t0 && (${doneJs})) requestAnimationFrame(() => resolve((window.__benchDone = performance.now()) - t0));
         else requestAnimationFrame(check);
       };
       requestAnimationFrame(check);
@@ -186,7 +260,15 @@ function armTimer(page: Page, eventType: string, doneJs: string): Promise<void> 
   })()`) as Promise<void>;
 }
 
-export async function benchMapBrowser(opts: { points?: number } = {}): Promise<MapBrowserBench> {
+/**
+ * With `profileDir`, the page's JavaScript is profiled (Chrome DevTools Protocol) from mouse-up
+ * of the lasso until SETTLE_MS after the "Labeled" notice: lasso.cpuprofile there, for DevTools
+ * (build the renderer unminified, `npx vite build --config renderer/vite.config.ts --minify false`,
+ * to read function names).
+ */
+export async function benchMapBrowser(
+  opts: { points?: number; profileDir?: string } = {},
+): Promise<MapBrowserBench> {
   const points = opts.points ?? 100_000;
   const result: MapBrowserBench = {
     points,
@@ -297,6 +379,8 @@ export async function benchMapBrowser(opts: { points?: number } = {}): Promise<M
     await page.getByRole('button', { name: 'Map', exact: true }).click();
     await waitDrawn(page, points);
     await page.getByTestId('map-lasso-mode').click();
+    await watchLongTasks(page);
+    const profiler = await startProfiling(page, opts.profileDir);
     const edge = b.x + lassoEdge(layoutXs(join(dir, 'data'), b), Math.min(LASSO_POINTS, points));
     await armTimer(page, 'mouseup', `document.querySelector('[data-testid="map-selection-count"]')`);
     await page.mouse.move(b.x + 2, b.y + 2);
@@ -305,8 +389,11 @@ export async function benchMapBrowser(opts: { points?: number } = {}): Promise<M
     await page.mouse.move(edge, b.y + b.height - 2, { steps: 5 });
     await page.mouse.move(b.x + 2, b.y + b.height - 2, { steps: 5 });
     await page.mouse.move(b.x + 2, b.y + 3, { steps: 5 });
+    await profiler.start();
     await page.mouse.up();
     result.lasso.lassoToSelectionMs = round((await page.evaluate('window.__benchWait')) as number);
+    result.lasso.selectionTimeline = await timeline(page);
+    await profiler.save('selection');
     const countText = (await page.getByTestId('map-selection-count').textContent()) ?? '';
     result.lasso.selected = Number(countText.replace(/[^\d]/g, ''));
     // A person looks at the strip before pressing the key; its first thumbnails are made on the
@@ -334,8 +421,11 @@ export async function benchMapBrowser(opts: { points?: number } = {}): Promise<M
       'keydown',
       `[...document.querySelectorAll('[data-testid="notice"]')].some((n) => /Labeled [\\d,  ]+ image/.test(n.textContent))`,
     );
+    await profiler.start();
     await page.keyboard.press('1');
     result.lasso.keyToLabeledMs = round((await page.evaluate('window.__benchWait')) as number);
+    result.lasso.labelTimeline = await timeline(page);
+    await profiler.save('label');
     result.lasso.toLabeledMs = round(result.lasso.lassoToSelectionMs + result.lasso.keyToLabeledMs);
     return result;
   } finally {
@@ -372,7 +462,11 @@ function lassoEdge(xs: Float32Array, k: number): number {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { points: { type: 'string' } } });
+  const { values } = parseArgs({ options: { points: { type: 'string' }, profile: { type: 'string' } } });
   const points = values.points === undefined ? undefined : Number(values.points);
-  console.log(JSON.stringify(await benchMapBrowser(points !== undefined ? { points } : {}), null, 2));
+  const run = await benchMapBrowser({
+    ...(points !== undefined ? { points } : {}),
+    ...(values.profile !== undefined ? { profileDir: values.profile } : {}),
+  });
+  console.log(JSON.stringify(run, null, 2));
 }
