@@ -201,6 +201,23 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
   }
   assert.deepEqual(after, expected, 'every lassoed image (and no other) has the class of key 1');
   assert.equal(steps(projectPath), stepsBefore + 1, 'one undo step for the whole lasso');
+  // The "Labeled" notice stacks above the selection panel: it covers neither its buttons nor
+  // its thumbnails.
+  await page
+    .getByTestId('notice')
+    .filter({ hasText: /Labeled \d+ images?\./ })
+    .waitFor();
+  await screenshot(page, 'map-labeled-notice');
+  const notices = await page.getByTestId('notifications').boundingBox();
+  assert.ok(notices && notices.height > 0, 'the notice shows');
+  for (const testId of ['map-selection-clear', 'map-to-grid', 'map-strip']) {
+    const box = await page.getByTestId(testId).boundingBox();
+    assert.ok(box, `${testId} shows`);
+    assert.ok(
+      !intersects(box, notices),
+      `the notices (${JSON.stringify(notices)}) cover ${testId} (${JSON.stringify(box)})`,
+    );
+  }
 
   await page.keyboard.press('Control+z');
   let undone = labelsOf(projectPath);
@@ -270,6 +287,13 @@ test('map: name proposed groups of an unlabeled import, lasso-label a region, un
   // Stop the server before the folder goes: it writes the map cache into its data folder.
   await close();
 });
+
+function intersects(
+  a: { x: number; y: number; width: number; height: number },
+  b: { x: number; y: number; width: number; height: number },
+): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
 
 function sameMap(a: Map<string, string | null>, b: Map<string, string | null>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
