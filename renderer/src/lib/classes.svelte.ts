@@ -1,7 +1,6 @@
 /* eslint-disable svelte/prefer-svelte-reactivity -- Maps and Sets here are either immutable snapshots
    replaced whole inside $state.raw (so one assignment notifies), or private bookkeeping no template reads. */
-import type { ClassInfo } from '../../../src/api/contract.ts';
-import type { Api } from './api.ts';
+import type { Api, ClassInfo } from '../../../src/api/contract.ts';
 import type { Notices } from './notices.svelte.ts';
 
 /** The project's classes in display order, with counts, colours and hotkeys. */
@@ -9,12 +8,30 @@ export class ClassesState {
   readonly #api: Api;
   readonly #notices: Notices;
   #list = $state.raw<ClassInfo[]>([]);
+  /** The last map `byId` answered (plain: only `byId` reads it). */
+  #byId: ReadonlyMap<number, ClassInfo> = new Map();
 
   /** Hotkey → class id, for the grid's keyboard labeling. */
   readonly hotkeys = $derived(
     new Map(this.#list.filter((c) => c.key !== null).map((c) => [c.key!, c.id] as const)),
   );
-  readonly byId = $derived(new Map(this.#list.map((c) => [c.id, c] as const)));
+  /**
+   * Class id → class, for names, colours and keys (read counts from `list`). A reload that
+   * changed only counts (every label change reloads the list) keeps this very map, so what
+   * draws with class colours (the map's 100 000 points, the grid's chips) does not redraw.
+   */
+  readonly byId = $derived.by(() => {
+    const prev = this.#byId;
+    const list = this.#list;
+    const same =
+      list.length === prev.size &&
+      list.every((c) => {
+        const p = prev.get(c.id);
+        return p && p.name === c.name && p.color === c.color && p.key === c.key && p.order === c.order;
+      });
+    if (!same) this.#byId = new Map(list.map((c) => [c.id, c] as const));
+    return this.#byId;
+  });
 
   constructor(api: Api, notices: Notices) {
     this.#api = api;
