@@ -63,6 +63,11 @@ export interface MapBrowserBench {
     goalMs: number;
     /** Where the time went: mouse-up → selection shown, and key → notice (plus what ran after). */
     selectionTimeline?: StepTimeline;
+    /**
+     * The selection strip: thumbnails rendered for the selection, and, scrolled to its end,
+     * the left edge of the last one rendered and the track's width (all selected reachable).
+     */
+    strip?: { rendered: number; lastLeftPx: number; trackPx: number };
     labelTimeline?: StepTimeline;
   };
   renderer: string;
@@ -426,6 +431,13 @@ export async function benchMapBrowser(
     result.lasso.keyToLabeledMs = round((await page.evaluate('window.__benchWait')) as number);
     result.lasso.labelTimeline = await timeline(page);
     await profiler.save('label');
+    result.lasso.strip = (await page.evaluate(`new Promise((resolve) => {
+      const strip = document.querySelector('[data-testid="map-strip"]');
+      const rendered = strip.querySelectorAll('img').length;
+      strip.scrollLeft = strip.scrollWidth;
+      const at = () => Math.max(...[...strip.querySelectorAll('button')].map((b) => parseFloat(b.style.left)));
+      requestAnimationFrame(() => requestAnimationFrame(() => resolve({ rendered, lastLeftPx: at(), trackPx: strip.scrollWidth })));
+    })`)) as NonNullable<MapBrowserBench['lasso']['strip']>;
     result.lasso.toLabeledMs = round(result.lasso.lassoToSelectionMs + result.lasso.keyToLabeledMs);
     return result;
   } finally {
