@@ -204,6 +204,9 @@ async function measure(browser: Browser, url: string, points: number): Promise<R
   try {
     await page.goto(url);
     await page.waitForFunction(() => 'bench' in globalThis, undefined, { timeout: 30_000 });
+    await page.evaluate(() => (globalThis as unknown as { bench: { open(): Promise<void> } }).bench.open());
+    // The data comes a moment after the view opened (in the studio: seconds of `map.points`).
+    await page.waitForTimeout(1000);
     const paint = await page.evaluate(
       (n) =>
         (

@@ -67,6 +67,10 @@ export function runHarness(make: MakeAdapter): void {
   const api = {
     violations,
     errors,
+    /** The view opens before its data arrives, as the Map tab does while `map.points` loads. */
+    async open(): Promise<void> {
+      adapter ??= await make(parent, size, PALETTE);
+    },
     async load(n: number): Promise<PageResult> {
       adapter ??= await make(parent, size, PALETTE);
       const data = points(n);
