@@ -5,6 +5,7 @@
  * CPU (a pass over 100 000 points takes about a millisecond).
  */
 import { pointInPolygon } from '../../../../src/map/polygon.ts';
+import { previewTransform, toData, toScreen, type PlotView } from './plot-view.ts';
 
 export type MouseMode = 'lasso' | 'panZoom';
 
@@ -71,7 +72,6 @@ export class ScatterGL {
   readonly #canvas: HTMLCanvasElement;
   readonly #overlay: HTMLCanvasElement;
   readonly #gl: WebGLRenderingContext;
-  readonly #program: WebGLProgram;
   readonly #buffers: { pos: WebGLBuffer; color: WebGLBuffer };
   readonly #uniforms: Record<
     'scale' | 'center' | 'size' | 'anySelected' | 'round',
@@ -85,7 +85,7 @@ export class ScatterGL {
   #center: [number, number] = [0, 0];
   #zoom = 1;
   /** The view of the picture on the canvas; while a gesture moves the view, the canvas is moved to match. */
-  #drawnView: { center: [number, number]; zoom: number } = { center: [0, 0], zoom: 1 };
+  #drawnView: PlotView = { center: [0, 0], zoom: 1 };
   #settle: ReturnType<typeof setTimeout> | undefined;
   #mode: MouseMode = 'lasso';
   #width = 1;
@@ -112,7 +112,6 @@ export class ScatterGL {
     gl.linkProgram(program);
     if (!gl.getProgramParameter(program, gl.LINK_STATUS))
       throw new Error(`program: ${gl.getProgramInfoLog(program) ?? 'did not link'}`);
-    this.#program = program;
     gl.useProgram(program);
     this.#buffers = { pos: gl.createBuffer()!, color: gl.createBuffer()! };
     // The attributes point at their buffers once; later uploads replace the buffers' contents.
@@ -254,18 +253,16 @@ export class ScatterGL {
     return [(this.#zoom * side) / this.#width, (this.#zoom * side) / this.#height];
   }
 
+  #view(): PlotView {
+    return { center: this.#center, zoom: this.#zoom };
+  }
+
   #toScreen(x: number, y: number): [number, number] {
-    const [sx, sy] = this.#scale();
-    const cx = (x - this.#center[0]) * sx;
-    const cy = (y - this.#center[1]) * sy;
-    return [((cx + 1) / 2) * this.#width, ((1 - cy) / 2) * this.#height];
+    return toScreen(this.#view(), { width: this.#width, height: this.#height }, x, y);
   }
 
   #toData(px: number, py: number): [number, number] {
-    const [sx, sy] = this.#scale();
-    const cx = (px / this.#width) * 2 - 1;
-    const cy = 1 - (py / this.#height) * 2;
-    return [cx / sx + this.#center[0], cy / sy + this.#center[1]];
+    return toData(this.#view(), { width: this.#width, height: this.#height }, px, py);
   }
 
   #schedule(): void {
@@ -282,14 +279,12 @@ export class ScatterGL {
    * settles. Redrawing 100 000 points per mouse move cost up to a second a frame on a software GPU.
    */
   #preview(settleAfterMs: number | null): void {
-    const side = Math.min(this.#width, this.#height);
-    const kOld = (this.#drawnView.zoom * side) / 2;
-    const kNew = (this.#zoom * side) / 2;
-    const r = kNew / kOld;
-    const tx = (this.#width / 2) * (1 - r) + (this.#drawnView.center[0] - this.#center[0]) * kNew;
-    const ty = (this.#height / 2) * (1 - r) - (this.#drawnView.center[1] - this.#center[1]) * kNew;
+    const { tx, ty, scale } = previewTransform(this.#drawnView, this.#view(), {
+      width: this.#width,
+      height: this.#height,
+    });
     this.#canvas.style.transformOrigin = '0 0';
-    this.#canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${r})`;
+    this.#canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${scale})`;
     clearTimeout(this.#settle);
     this.#settle = settleAfterMs === null ? undefined : setTimeout(() => this.#schedule(), settleAfterMs);
   }
