@@ -2,14 +2,15 @@
  * Scatter-plot renderers for the map, measured side by side in one Chromium run under the app's
  * own Content-Security-Policy (WebGL through SwiftShader here: the GPU emulated on the CPU):
  * our `scatter-gl.ts`, deck.gl's ScatterplotLayer in an OrthographicView (binary attributes),
- * and embedding-atlas's plain EmbeddingView (typed arrays, no Mosaic coordinator).
+ * regl-scatterplot, and embedding-atlas's plain EmbeddingView (typed arrays, no Mosaic
+ * coordinator).
  * Per renderer and point count: whether it draws at all under the policy (errors, policy
  * violations, pixels on the canvas), data → drawn (the library's own after-render signal) and →
  * the next frame, frame intervals while dragging and wheel-zooming, a colour-only update (10 %
  * of the labels changed), and the minified bytes it adds to a bundle.
  *
  * The candidates are not dependencies of the app. Install them anywhere and name that folder:
- *   npm install --prefix <dir> @deck.gl/core@9 @deck.gl/layers@9 embedding-atlas
+ *   npm install --prefix <dir> --legacy-peer-deps @deck.gl/core@9 @deck.gl/layers@9 regl-scatterplot embedding-atlas
  *   MAP_RENDERERS_MODULES=<dir>/node_modules node --import tsx bench/map-renderers.ts [--points 100000,20000]
  * A library found in neither that folder nor the project's node_modules is reported skipped.
  * Also part of `npm run bench -- map`.
@@ -56,6 +57,12 @@ const CANDIDATES: Candidate[] = [
     signal: "Deck's onAfterRender",
   },
   {
+    name: 'regl-scatterplot',
+    entry: 'regl-scatterplot.ts',
+    packages: ['regl-scatterplot'],
+    signal: 'its draw() promise',
+  },
+  {
     name: 'embedding-atlas',
     entry: 'embedding-atlas.ts',
     packages: ['embedding-atlas'],
@@ -73,7 +80,7 @@ const CANDIDATES: Candidate[] = [
 // embedding-atlas draws with WebGPU only; Chromium here (and the desktop app on Linux) has no
 // WebGPU adapter unless forced on, so it is measured once more with it forced on.
 CANDIDATES.push({
-  ...CANDIDATES[2]!,
+  ...CANDIDATES.find((c) => c.name === 'embedding-atlas')!,
   name: 'embedding-atlas, WebGPU forced on (--enable-unsafe-webgpu)',
   chromiumArgs: ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-webgpu-adapter=swiftshader'],
 });

@@ -3,7 +3,8 @@
  * < 30 s), lasso of 10 000 points to labeled in a real project file (goal < 200 ms), cluster
  * proposals with k picked automatically, and one `map.points` page of 10 000; then the studio's
  * map of 100 000 points in Chromium (first paint, frames while panning and zooming, lasso of
- * 10 000 to labeled: see map-browser.ts).
+ * 10 000 to labeled: see map-browser.ts), and the scatter-plot renderers side by side under the
+ * app's CSP (map-renderers.ts; libraries that are not installed are reported skipped).
  *
  *   npm run bench -- map [--images N]   (N: UMAP points, default 10 000)
  */
@@ -18,6 +19,7 @@ import { setLabels } from '../src/store/labels.ts';
 import { ProjectStore } from '../src/store/project.ts';
 import { pointInPolygon } from '../src/map/polygon.ts';
 import { benchMapBrowser } from './map-browser.ts';
+import { benchMapRenderers } from './map-renderers.ts';
 
 function ms(t0: number): number {
   return Math.round((performance.now() - t0) * 10) / 10;
@@ -92,6 +94,7 @@ export async function benchMap(opts: { images?: number } = {}): Promise<unknown>
     const lassoToLabeledMs = ms(t0);
     project.close();
     const browser = await benchMapBrowser();
+    const renderers = await benchMapRenderers();
     return {
       machine,
       pca: { points: big.rows, dims: big.cols, ms: pcaMs, goalMs: 2000 },
@@ -112,6 +115,7 @@ export async function benchMap(opts: { images?: number } = {}): Promise<unknown>
         lasso: { selected: chosen.length, hitTestMs: lassoMs, toLabeledMs: lassoToLabeledMs, goalMs: 200 },
       },
       browser,
+      renderers,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

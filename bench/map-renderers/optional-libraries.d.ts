@@ -3,3 +3,4 @@
 declare module '@deck.gl/core';
 declare module '@deck.gl/layers';
 declare module 'embedding-atlas';
+declare module 'regl-scatterplot';
