@@ -39,8 +39,14 @@ runHarness(async (parent, size, palette) => {
     },
     async setCategories(category) {
       plot.setColors(colors(category));
-      // A colour-only change leaves no mark: its draw is the next frame's.
-      await new Promise((resolve) => requestAnimationFrame(resolve));
+      // A big set is redrawn over a few frames: done when the picture is complete.
+      await new Promise<void>((resolve) => {
+        const check = (): void => {
+          if (plot.drawing) requestAnimationFrame(check);
+          else resolve();
+        };
+        requestAnimationFrame(check);
+      });
     },
   };
 });

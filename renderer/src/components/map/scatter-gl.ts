@@ -5,6 +5,7 @@
  * CPU (a pass over 100 000 points takes about a millisecond).
  */
 import { pointInPolygon } from '../../../../src/map/polygon.ts';
+import { compileProgram, OffscreenPicture } from './offscreen-picture.ts';
 import { previewTransform, toData, toScreen, type PlotView } from './plot-view.ts';
 
 export type MouseMode = 'lasso' | 'panZoom';
@@ -59,19 +60,22 @@ void main() {
 /** After the last wheel step, how long to wait before drawing the settled view properly. */
 const SETTLE_MS = 120;
 
-function compile(gl: WebGLRenderingContext, type: number, source: string): WebGLShader {
-  const shader = gl.createShader(type)!;
-  gl.shaderSource(shader, source);
-  gl.compileShader(shader);
-  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS))
-    throw new Error(`shader: ${gl.getShaderInfoLog(shader) ?? 'did not compile'}`);
-  return shader;
-}
+/**
+ * Points drawn per frame when a picture is redrawn (after a gesture, a recolouring, a new
+ * selection): a bigger set is drawn off screen over several frames and shown when complete, so
+ * no frame waits for all of them (100 000 points took ~150 ms a frame on a software GPU).
+ */
+const POINTS_PER_FRAME = 25_000;
 
 export class ScatterGL {
   readonly #canvas: HTMLCanvasElement;
   readonly #overlay: HTMLCanvasElement;
   readonly #gl: WebGLRenderingContext;
+  readonly #program: WebGLProgram;
+  readonly #picture: OffscreenPicture;
+  /** The next point of a picture being drawn over several frames, or -1 when none is. */
+  #progress = -1;
+  #pictureView: PlotView = { center: [0, 0], zoom: 1 };
   readonly #buffers: { pos: WebGLBuffer; color: WebGLBuffer };
   readonly #uniforms: Record<
     'scale' | 'center' | 'size' | 'anySelected' | 'round',
@@ -106,29 +110,11 @@ export class ScatterGL {
     const gl = canvas.getContext('webgl', { antialias: false, premultipliedAlpha: false, depth: false });
     if (!gl) throw new Error('WebGL is not available');
     this.#gl = gl;
-    const program = gl.createProgram()!;
-    gl.attachShader(program, compile(gl, gl.VERTEX_SHADER, VERTEX));
-    gl.attachShader(program, compile(gl, gl.FRAGMENT_SHADER, FRAGMENT));
-    gl.linkProgram(program);
-    if (!gl.getProgramParameter(program, gl.LINK_STATUS))
-      throw new Error(`program: ${gl.getProgramInfoLog(program) ?? 'did not link'}`);
-    gl.useProgram(program);
+    const program = compileProgram(gl, VERTEX, FRAGMENT, ['a_pos', 'a_color']);
+    this.#program = program;
     this.#buffers = { pos: gl.createBuffer()!, color: gl.createBuffer()! };
-    // The attributes point at their buffers once; later uploads replace the buffers' contents.
-    const attr = (
-      name: string,
-      buffer: WebGLBuffer,
-      size: number,
-      type: number,
-      normalized: boolean,
-    ): void => {
-      const loc = gl.getAttribLocation(program, name);
-      gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
-      gl.enableVertexAttribArray(loc);
-      gl.vertexAttribPointer(loc, size, type, normalized, 0, 0);
-    };
-    attr('a_pos', this.#buffers.pos, 2, gl.FLOAT, false);
-    attr('a_color', this.#buffers.color, 4, gl.UNSIGNED_BYTE, true);
+    this.#picture = new OffscreenPicture(gl);
+    this.#usePoints();
     const u = (name: string): WebGLUniformLocation | null => gl.getUniformLocation(program, name);
     this.#uniforms = {
       scale: u('u_scale'),
@@ -203,6 +189,11 @@ export class ScatterGL {
     this.#uploadColors();
   }
 
+  /** Whether a picture is still to be drawn or completed (it may take a few frames). */
+  get drawing(): boolean {
+    return this.#progress >= 0;
+  }
+
   /** Where point `i` is drawn, in CSS pixels from the canvas's top left. */
   screenPosition(i: number): [number, number] {
     return this.#toScreen(this.#xy[i * 2]!, this.#xy[i * 2 + 1]!);
@@ -240,12 +231,27 @@ export class ScatterGL {
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 0]), gl.STATIC_DRAW);
     gl.bindBuffer(gl.ARRAY_BUFFER, this.#buffers.color);
     gl.bufferData(gl.ARRAY_BUFFER, new Uint8Array(4), gl.DYNAMIC_DRAW);
+    this.#picture.bind(1, 1, true);
     for (const round of [0, 1]) {
       gl.uniform1f(this.#uniforms.round, round);
       gl.drawArrays(gl.POINTS, 0, 1);
     }
+    this.#picture.show();
+    this.#usePoints();
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
+  }
+
+  /** The points' program and attributes (the picture's copy uses slot 0 for its own). */
+  #usePoints(): void {
+    const gl = this.#gl;
+    gl.useProgram(this.#program);
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.#buffers.pos);
+    gl.enableVertexAttribArray(0);
+    gl.vertexAttribPointer(0, 2, gl.FLOAT, false, 0, 0);
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.#buffers.color);
+    gl.enableVertexAttribArray(1);
+    gl.vertexAttribPointer(1, 4, gl.UNSIGNED_BYTE, true, 0, 0);
   }
 
   #scale(): [number, number] {
@@ -265,11 +271,18 @@ export class ScatterGL {
     return toData(this.#view(), { width: this.#width, height: this.#height }, px, py);
   }
 
+  /** A new picture is needed: drawn on the next frame (a picture under way starts again). */
   #schedule(): void {
+    this.#progress = 0;
+    this.#requestFrame();
+  }
+
+  #requestFrame(): void {
     if (this.#frame) return;
     this.#frame = requestAnimationFrame(() => {
       this.#frame = 0;
       this.#draw();
+      if (this.#progress > 0) this.#requestFrame();
     });
   }
 
@@ -285,37 +298,66 @@ export class ScatterGL {
     });
     this.#canvas.style.transformOrigin = '0 0';
     this.#canvas.style.transform = `translate(${tx}px, ${ty}px) scale(${scale})`;
+    // A picture being drawn for the view before this gesture is out of date.
+    this.#progress = -1;
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
     clearTimeout(this.#settle);
     this.#settle = settleAfterMs === null ? undefined : setTimeout(() => this.#schedule(), settleAfterMs);
   }
 
   #draw(): void {
+    if (this.#progress < 0) return;
     const gl = this.#gl;
-    gl.viewport(0, 0, this.#canvas.width, this.#canvas.height);
-    gl.clearColor(0, 0, 0, 0);
-    gl.clear(gl.COLOR_BUFFER_BIT);
-    // Blending only when the unselected points are dimmed; opaque points need none.
-    if (this.#anySelected) {
-      gl.enable(gl.BLEND);
-      gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
-    } else gl.disable(gl.BLEND);
-    const [sx, sy] = this.#scale();
     const n = this.#xy.length / 2;
-    const dpr = globalThis.devicePixelRatio || 1;
-    const size = (n > 20_000 ? 3 : n > 2_000 ? 5 : 9) * Math.min(4, Math.sqrt(this.#zoom)) * dpr;
-    gl.uniform2f(this.#uniforms.scale, sx, sy);
-    gl.uniform2f(this.#uniforms.center, this.#center[0], this.#center[1]);
-    gl.uniform1f(this.#uniforms.size, size);
-    gl.uniform1f(this.#uniforms.round, size > 3.5 ? 1 : 0);
-    gl.uniform1f(this.#uniforms.anySelected, this.#anySelected ? 1 : 0);
-    gl.drawArrays(gl.POINTS, 0, n);
-    this.#drawnView = { center: [...this.#center], zoom: this.#zoom };
+    const start = this.#progress;
+    if (start === 0) this.#pictureView = { center: [...this.#center], zoom: this.#zoom };
+    // A small set, and the first picture of new points, in one frame straight onto the canvas.
+    const direct = start === 0 && (n <= POINTS_PER_FRAME || this.#firstDrawOfPoints);
+    if (direct) {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+      gl.viewport(0, 0, this.#canvas.width, this.#canvas.height);
+      gl.clearColor(0, 0, 0, 0);
+      gl.clear(gl.COLOR_BUFFER_BIT);
+    } else this.#picture.bind(this.#canvas.width, this.#canvas.height, start === 0);
+    const end = direct ? n : Math.min(n, start + POINTS_PER_FRAME);
+    this.#drawPoints(start, end);
+    if (end < n) {
+      this.#progress = end;
+      return;
+    }
+    this.#progress = -1;
+    if (!direct) {
+      this.#picture.show();
+      this.#usePoints();
+    }
+    this.#drawnView = this.#pictureView;
     this.#canvas.style.transform = '';
     if (this.#firstDrawOfPoints) {
       this.#firstDrawOfPoints = false;
       // Read by the map benchmark (time from the data's arrival to the first picture of it).
       performance.mark('map:points-drawn', { detail: { points: n } });
     }
+  }
+
+  #drawPoints(start: number, end: number): void {
+    const gl = this.#gl;
+    // Blending only when the unselected points are dimmed; opaque points need none.
+    if (this.#anySelected) {
+      gl.enable(gl.BLEND);
+      gl.blendFunc(gl.SRC_ALPHA, gl.ONE_MINUS_SRC_ALPHA);
+    } else gl.disable(gl.BLEND);
+    const view = this.#pictureView;
+    const side = Math.min(this.#width, this.#height);
+    const n = this.#xy.length / 2;
+    const dpr = globalThis.devicePixelRatio || 1;
+    const size = (n > 20_000 ? 3 : n > 2_000 ? 5 : 9) * Math.min(4, Math.sqrt(view.zoom)) * dpr;
+    gl.uniform2f(this.#uniforms.scale, (view.zoom * side) / this.#width, (view.zoom * side) / this.#height);
+    gl.uniform2f(this.#uniforms.center, view.center[0], view.center[1]);
+    gl.uniform1f(this.#uniforms.size, size);
+    gl.uniform1f(this.#uniforms.round, size > 3.5 ? 1 : 0);
+    gl.uniform1f(this.#uniforms.anySelected, this.#anySelected ? 1 : 0);
+    gl.drawArrays(gl.POINTS, start, end - start);
   }
 
   #local(e: MouseEvent): [number, number] {
