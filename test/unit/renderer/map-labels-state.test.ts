@@ -84,6 +84,7 @@ class FakeMapApi implements Api {
           coords: Float32Array.from(rows.flatMap((_, i) => [i / rows.length, 0])),
           seconds: 0,
           createdAt: '',
+          placed: 0,
         };
         const { offset, limit } = a as { offset: number; limit: number };
         return packMapPoints(rows, layout, { offset, limit, umap: 'none' }) as MethodResult<M>;
