@@ -114,6 +114,12 @@ export interface LayoutTaskInput {
   method: LayoutMethod;
   file: string;
   force: boolean;
+  /**
+   * Only bring the cached layout up to date by placing the new points; when that is not
+   * possible (too many changes, no usable layout), fail with 'precondition' instead of laying
+   * everything out (minutes for UMAP: that is the job's, when a person asks).
+   */
+  placeOnly?: boolean;
 }
 
 interface TaskHooks {
@@ -155,6 +161,11 @@ export async function runLayoutTask(input: LayoutTaskInput, hooks: TaskHooks): P
         };
       }
     }
+    if (input.placeOnly)
+      throw new ApiError(
+        'precondition',
+        `The ${input.method.toUpperCase()} layout changed too much to place the new points; compute it again (map.layout).`,
+      );
     const matrix = readFeatureMatrix(project.db, input.modelId, set.hashes);
     const t0 = performance.now();
     let laid: LaidOut;
@@ -194,6 +205,8 @@ interface PointsMemo {
   set: FeatureSet;
   layouts: Map<string, { stamp: string; layout: Layout | null }>;
   points: Map<string, AllPoints>;
+  /** Feature set and UMAP file pairs a placement was tried for (see placedUmap). */
+  umapAttempts: Set<string>;
   /** The points of the memo before, when its images were the same: their positions still hold. */
   earlier: Map<string, AllPoints>;
 }
@@ -250,6 +263,7 @@ function pointsMemo(db: Database, modelId: number): PointsMemo {
     set,
     layouts: same ? memo.layouts : new Map(),
     points: new Map(),
+    umapAttempts: same ? memo.umapAttempts : new Set(),
     earlier: unchangedImages ? memo.points : new Map(),
   };
   memos.set(db, next);
@@ -307,7 +321,8 @@ async function currentPoints(opts: PointsRequest): Promise<{ all: AllPoints; uma
   let memo = pointsMemo(project.db, model.id);
   const umapFile = mapLayoutFile(cacheDir, project, model, 'umap');
   const umapRead = memoLayout(memo, umapFile);
-  const umap = umapRead.layout?.key === memo.set.key ? umapRead.layout : null;
+  let umap = umapRead.layout?.key === memo.set.key ? umapRead.layout : null;
+  if (!umap && umapRead.layout && opts.layout !== 'pca') umap = await placedUmap(opts, memo, umapFile);
   const umapState: MapPoints['umap'] = umap ? 'current' : umapRead.exists ? 'stale' : 'none';
   if (opts.layout === 'umap' && !umap) {
     throw new ApiError(
@@ -343,6 +358,32 @@ async function currentPoints(opts: PointsRequest): Promise<{ all: AllPoints; uma
       );
   }
   return { all: memoPoints(memo, chosen), umap: umapState };
+}
+
+/**
+ * A UMAP layout a little out of date is brought up to date in the worker by placing the new
+ * points (a fraction of a second), tried once per feature set and file; a bigger change leaves
+ * it stale for the person to recompute (the job).
+ */
+async function placedUmap(opts: PointsRequest, memo: PointsMemo, file: string): Promise<Layout | null> {
+  const attempt = `${memo.set.key} ${memo.layouts.get(file)?.stamp ?? ''}`;
+  if (memo.umapAttempts.has(attempt)) return null;
+  memo.umapAttempts.add(attempt);
+  try {
+    await opts.layoutInWorker({
+      projectPath: opts.project.path,
+      modelId: opts.model.id,
+      method: 'umap',
+      file,
+      force: false,
+      placeOnly: true,
+    });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'precondition') return null;
+    throw err;
+  }
+  const layout = memoLayout(memo, file).layout;
+  return layout?.key === memo.set.key ? layout : null;
 }
 
 /** A page of `map.points` for the API thread. */

@@ -187,3 +187,40 @@ test('a layout file replaced on disk is read again', async (t) => {
   assert.notEqual(again.key, first.key);
   assert.notEqual(again.xy, first.xy);
 });
+
+test('a UMAP layout a little out of date is updated by placing the new points; a big change leaves it stale', async (t) => {
+  const fx = seeded(t);
+  await runLayoutTask(
+    {
+      projectPath: fx.project.path,
+      modelId: fx.modelId,
+      method: 'umap',
+      file: mapLayoutFile(fx.dir, fx.project, fx.model, 'umap'),
+      force: false,
+    },
+    { signal: new AbortController().signal, progress: () => {} },
+  );
+  const first = await mapPointsPage({ ...fx.request, offset: 0, limit: 1000 });
+  assert.deepEqual([first.method, first.umap, first.placed], ['umap', 'current', 0]);
+  fx.addImage('new1', new Float32Array(DIMS).fill(1));
+  fx.addImage('new2', new Float32Array(DIMS).fill(-1));
+  const placed = await mapPointsPage({ ...fx.request, offset: 0, limit: 1000 });
+  assert.deepEqual([placed.method, placed.umap, placed.placed, placed.total], ['umap', 'current', 2, 32]);
+  assert.deepEqual(
+    fx.layoutRuns.map((r) => [r.method, r.placeOnly]),
+    [['umap', true]],
+  );
+  for (let i = 0; i < 10; i++) fx.addImage(`many${i}`, new Float32Array(DIMS).fill(i));
+  const stale = await mapPointsPage({ ...fx.request, offset: 0, limit: 1000 });
+  assert.deepEqual([stale.method, stale.umap, stale.total], ['pca', 'stale', 42]);
+  await mapPointsPage({ ...fx.request, offset: 0, limit: 1000 });
+  assert.deepEqual(
+    fx.layoutRuns.map((r) => [r.method, r.placeOnly]),
+    [
+      ['umap', true],
+      ['umap', true],
+      ['pca', undefined],
+    ],
+    'tried once for the set, then PCA',
+  );
+});
