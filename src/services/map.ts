@@ -233,10 +233,8 @@ function pointsMemo(db: Database, modelId: number): PointsMemo {
   for (const r of rows) if (!withFeatures.has(r.hash)) unknown.add(r.hash);
   // Many unknown hashes (the first call, or features computed for a new import): one query
   // over the set beats a probe per hash called from here.
-  const found =
-    unknown.size > PROBE_AT_MOST
-      ? hashesWithFeatures(db, modelId)
-      : hashesHavingFeatures(db, modelId, unknown);
+  const whole = unknown.size > PROBE_AT_MOST ? hashesWithFeatures(db, modelId) : null;
+  const found = whole ?? hashesHavingFeatures(db, modelId, unknown);
   let gained = 0;
   for (const h of found)
     if (!withFeatures.has(h)) {
@@ -248,7 +246,10 @@ function pointsMemo(db: Database, modelId: number): PointsMemo {
   const unchangedImages = same && gained === 0 && sameImages(memo.rows, rows);
   let set: FeatureSet;
   if (unchangedImages) set = memo.set;
-  else {
+  else if (whole) {
+    const hashes = sortHashes(whole);
+    set = { modelId, hashes, key: featureSetKey(modelId, hashes) };
+  } else {
     const distinct = new Set<string>();
     for (const r of rows) if (withFeatures.has(r.hash)) distinct.add(r.hash);
     const hashes = sortHashes([...distinct]);
