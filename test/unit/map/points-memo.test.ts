@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { test } from 'node:test';
+import { methods } from '../../../src/api/contract.ts';
 import { blobs } from '../../../src/map/clusters.ts';
 import { readLayout, readLayoutFile, writeLayout, type Layout } from '../../../src/map/layout-cache.ts';
 import {
@@ -223,4 +224,13 @@ test('a UMAP layout a little out of date is updated by placing the new points; a
     ],
     'tried once for the set, then PCA',
   );
+});
+
+test('map.check takes a key (and the layout), nothing else', () => {
+  const args = methods['map.check'].args;
+  assert.deepEqual(args.parse({ key: 'abc' }), { key: 'abc', layout: 'auto' });
+  assert.equal(args.safeParse({}).success, false, 'a key is required');
+  assert.equal(args.safeParse({ key: '' }).success, false);
+  assert.equal(args.safeParse({ key: 'x'.repeat(201) }).success, false);
+  assert.equal(args.safeParse({ key: 'abc', offset: 0 }).success, false, 'strict');
 });
