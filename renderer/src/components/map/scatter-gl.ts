@@ -1,8 +1,8 @@
 /**
- * Points on the GPU with plain WebGL. Libraries built on regl generate their shaders' glue with
- * `new Function`, which the app's Content-Security-Policy (script-src 'self', no unsafe-eval)
- * forbids; this draws one buffer of points in one call, and does picking and the lasso on the
- * CPU (a pass over 100 000 points takes about a millisecond).
+ * Points on the GPU with plain WebGL: one buffer of points drawn in one call per picture, and
+ * picking and the lasso on the CPU (a pass over 100 000 points takes about a millisecond).
+ * Chosen over scatter-plot libraries by measurement (`bench/map-renderers.ts`, docs/map.md):
+ * on a software GPU the candidates were several times slower, or did not draw at all.
  */
 import { pointInPolygon } from '../../../../src/map/polygon.ts';
 import { compileProgram, OffscreenPicture } from './offscreen-picture.ts';
