@@ -40,7 +40,7 @@ import type { EngineName, EngineStatus } from '../domain/engines.ts';
 import type { Events, EventName } from '../domain/events.ts';
 import type { FolderEntry, FolderListing, FolderPreview, Places } from '../domain/files.ts';
 import type { JobKind, JobStatus, JobProgress, JobInfo, JobStarted } from '../domain/jobs.ts';
-import type { MapPoints, MapLayoutResult, ClusterProposal } from '../domain/map.ts';
+import type { MapPoints, MapLayoutResult, MapCheck, ClusterProposal } from '../domain/map.ts';
 import type { ModelSource, ModelDescription, ModelStatus, ImagePrediction } from '../domain/model.ts';
 import type { ProjectInfo, RecentProject, AppInfo } from '../domain/project.ts';
 import type { Split } from '../domain/splits.ts';
@@ -116,7 +116,7 @@ export type { EngineName, EngineStatus };
 export type { Events, EventName };
 export type { FolderEntry, FolderListing, FolderPreview, Places };
 export type { JobKind, JobStatus, JobProgress, JobInfo, JobStarted };
-export type { MapPoints, MapLayoutResult, ClusterProposal };
+export type { MapPoints, MapLayoutResult, MapCheck, ClusterProposal };
 export type { ModelSource, ModelDescription, ModelStatus, ImagePrediction };
 export type { ProjectInfo, RecentProject, AppInfo };
 export type { Split };
@@ -480,6 +480,16 @@ export const methods = {
       .strict(),
     returns<MapPoints>(),
     'Map points, packed: auto = the UMAP layout when it is current, else PCA (computed on the spot).',
+  ),
+  'map.check': method(
+    z
+      .object({
+        layout: z.enum(['auto', 'pca', 'umap']).default('auto'),
+        key: z.string().min(1).max(200),
+      })
+      .strict(),
+    returns<MapCheck>(),
+    'Whether map points answered with this key are still current (labels aside), without the points.',
   ),
   'clusters.propose': method(
     z

@@ -19,6 +19,16 @@ export interface MapPoints {
   withoutFeatures: number;
   /** The UMAP layout: current for this feature set, out of date, or never computed. */
   umap: 'current' | 'stale' | 'none';
+  /**
+   * Of `total`, the points placed into an earlier layout of a mostly equal set (projected on its
+   * PCA basis, or at their nearest neighbours for UMAP) rather than laid out with the rest.
+   */
+  placed: number;
+  /**
+   * The freshness key of everything but the labels: `map.check` with it answers whether these
+   * points are still current (labels are patched from `dataset.changed` events).
+   */
+  key: string;
   ids: string;
   xy: string;
   label: string;
@@ -34,7 +44,15 @@ export interface MapLayoutResult {
   points: number;
   /** True when the cached layout was still current and nothing was computed. */
   cached: boolean;
+  /** Points placed into the earlier layout rather than laid out again (0: a full layout). */
+  placed: number;
   seconds: number;
+}
+
+export interface MapCheck {
+  /** True when `map.points` would answer the points the given key was answered with. */
+  unchanged: boolean;
+  key: string;
 }
 
 export interface ClusterProposal {

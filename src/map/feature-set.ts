@@ -11,6 +11,14 @@ export interface FeatureSet {
   key: string;
 }
 
+/**
+ * Sorts in place, in one order whoever builds the set (SQL on the worker, a filter of cached rows
+ * on the API thread), so both arrive at the same key. Nearly free on input sorted already.
+ */
+export function sortHashes(hashes: string[]): string[] {
+  return hashes.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
 export function featureSetKey(modelId: number, hashes: readonly string[]): string {
   const h = createHash('sha256');
   h.update(`model ${modelId}\n`);

@@ -1,8 +1,21 @@
 import { UMAP } from 'umap-js';
-import { pcaProject, seededRandom, type Matrix } from './pca.ts';
+import { pcaBasis, projectRows, seededRandom, type Matrix, type Projection } from './pca.ts';
 
-/** Fits coordinates into [-1, 1] (the scatter plot's space) keeping the aspect ratio. */
-export function normalizeCoords(xy: Float32Array): Float32Array {
+/** Centre x, centre y and span: what fits a layout's raw coordinates into [-1, 1]. */
+export type Frame = [number, number, number];
+
+/** A computed layout: coordinates in [-1, 1] and what is needed to place more points into it. */
+export interface LaidOut {
+  coords: Float32Array;
+  /** PCA: its two components; UMAP: the reduction to 32 dimensions it started from. */
+  basis: Projection;
+  /** PCA only: how the projection was fitted into [-1, 1]. */
+  frame?: Frame;
+  /** UMAP only: every row's reduced vector (rows × basis.k). */
+  reduced?: Float32Array;
+}
+
+export function frameOf(xy: Float32Array): Frame {
   let minX = Infinity;
   let maxX = -Infinity;
   let minY = Infinity;
@@ -16,8 +29,10 @@ export function normalizeCoords(xy: Float32Array): Float32Array {
     if (y > maxY) maxY = y;
   }
   const span = Math.max(maxX - minX, maxY - minY) || 1;
-  const cx = (minX + maxX) / 2;
-  const cy = (minY + maxY) / 2;
+  return [(minX + maxX) / 2, (minY + maxY) / 2, span];
+}
+
+function applyFrame(xy: Float32Array, [cx, cy, span]: Frame): Float32Array {
   const out = new Float32Array(xy.length);
   for (let i = 0; i < xy.length; i += 2) {
     out[i] = ((xy[i]! - cx) / span) * 1.9;
@@ -26,8 +41,86 @@ export function normalizeCoords(xy: Float32Array): Float32Array {
   return out;
 }
 
-export function pcaLayout(m: Matrix): Float32Array {
-  return normalizeCoords(pcaProject(m, 2));
+/** Fits coordinates into [-1, 1] (the scatter plot's space) keeping the aspect ratio. */
+export function normalizeCoords(xy: Float32Array): Float32Array {
+  return applyFrame(xy, frameOf(xy));
+}
+
+export function pcaLayout(m: Matrix): LaidOut {
+  const basis = pcaBasis(m, 2);
+  const xy = projectRows(m, basis);
+  const frame = frameOf(xy);
+  return { coords: applyFrame(xy, frame), basis, frame };
+}
+
+/**
+ * New rows placed into an existing PCA layout: projected on its basis and fitted with its
+ * frame, so every old point keeps its place. A new point beyond the old extremes is held at
+ * the plot's edge rather than off it.
+ */
+export function placeByProjection(m: Matrix, basis: Projection, frame: Frame): Float32Array {
+  const out = applyFrame(projectRows(m, basis), frame);
+  for (let i = 0; i < out.length; i++) out[i] = Math.max(-1, Math.min(1, out[i]!));
+  return out;
+}
+
+/** Neighbours a new point is placed among (UMAP's own default neighbourhood). */
+const PLACE_NEIGHBOURS = 15;
+
+/**
+ * New points placed into an existing UMAP layout at the distance-weighted mean of the map
+ * positions of their nearest old points in the reduced space: where umap-js's own transform
+ * starts a new point, without its extra epochs (which would move nothing old, and cost seconds).
+ */
+export function placeByNeighbours(
+  fresh: Float32Array,
+  old: Float32Array,
+  oldCoords: Float32Array,
+  dims: number,
+): Float32Array {
+  const nOld = old.length / dims;
+  const nNew = fresh.length / dims;
+  const k = Math.min(PLACE_NEIGHBOURS, nOld);
+  const out = new Float32Array(nNew * 2);
+  const bestD = new Float64Array(k);
+  const bestI = new Int32Array(k);
+  for (let p = 0; p < nNew; p++) {
+    bestD.fill(Infinity);
+    bestI.fill(-1);
+    const po = p * dims;
+    for (let q = 0; q < nOld; q++) {
+      const qo = q * dims;
+      let d = 0;
+      for (let c = 0; c < dims; c++) {
+        const diff = fresh[po + c]! - old[qo + c]!;
+        d += diff * diff;
+      }
+      if (d >= bestD[k - 1]!) continue;
+      // Insertion into the sorted short list of the k nearest so far.
+      let j = k - 1;
+      while (j > 0 && bestD[j - 1]! > d) {
+        bestD[j] = bestD[j - 1]!;
+        bestI[j] = bestI[j - 1]!;
+        j--;
+      }
+      bestD[j] = d;
+      bestI[j] = q;
+    }
+    let wx = 0;
+    let wy = 0;
+    let wsum = 0;
+    for (let j = 0; j < k; j++) {
+      const q = bestI[j]!;
+      if (q < 0) continue;
+      const w = 1 / (Math.sqrt(bestD[j]!) + 1e-6);
+      wx += w * oldCoords[q * 2]!;
+      wy += w * oldCoords[q * 2 + 1]!;
+      wsum += w;
+    }
+    out[p * 2] = wsum > 0 ? wx / wsum : 0;
+    out[p * 2 + 1] = wsum > 0 ? wy / wsum : 0;
+  }
+  return out;
 }
 
 /** Thrown when a layout's signal aborts it; the caller turns it into its own "cancelled" error. */
@@ -47,11 +140,12 @@ export interface LayoutHooks {
 const UMAP_INPUT_DIMS = 32;
 
 /** UMAP of the features (after PCA to 32 dimensions), seeded so the same set gives the same map. */
-export async function umapLayout(m: Matrix, hooks: LayoutHooks = {}): Promise<Float32Array> {
+export async function umapLayout(m: Matrix, hooks: LayoutHooks = {}): Promise<LaidOut> {
   if (m.rows < 3) return pcaLayout(m);
   const dims = Math.min(UMAP_INPUT_DIMS, m.cols);
   hooks.progress?.({ done: 0, total: 1, phase: 'reducing to 32 dimensions' });
-  const reduced = pcaProject(m, dims);
+  const basis = pcaBasis(m, dims);
+  const reduced = projectRows(m, basis);
   const rows: number[][] = [];
   for (let r = 0; r < m.rows; r++) rows.push(Array.from(reduced.subarray(r * dims, (r + 1) * dims)));
   const nNeighbors = Math.max(2, Math.min(15, m.rows - 1));
@@ -73,5 +167,5 @@ export async function umapLayout(m: Matrix, hooks: LayoutHooks = {}): Promise<Fl
     xy[i * 2] = p[0] ?? 0;
     xy[i * 2 + 1] = p[1] ?? 0;
   });
-  return normalizeCoords(xy);
+  return { coords: normalizeCoords(xy), basis, reduced };
 }

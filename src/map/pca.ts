@@ -124,26 +124,47 @@ export function principalComponents(
   return { components, mean };
 }
 
-/** Every row projected on the top `k` components: rows × k, row-major. */
-export function pcaProject(m: Matrix, k: number, opts: PcaOptions = {}): Float32Array {
+/** A linear projection: centre on `mean`, then dot with each of the `k` component rows. */
+export interface Projection {
+  mean: Float32Array;
+  /** k rows of length mean.length, row-major. */
+  components: Float32Array;
+  k: number;
+}
+
+/** The top `k` principal components as a projection that can be applied to any rows later. */
+export function pcaBasis(m: Matrix, k: number, opts: PcaOptions = {}): Projection {
   const { components, mean } = principalComponents(m, k, opts);
-  const out = new Float32Array(m.rows * k);
+  const flat = new Float32Array(k * m.cols);
+  components.forEach((comp, b) => flat.set(comp, b * m.cols));
+  return { mean: Float32Array.from(mean), components: flat, k };
+}
+
+/** Every row of `m` projected with `p`: rows × p.k, row-major. */
+export function projectRows(m: Matrix, p: Projection): Float32Array {
   const { cols } = m;
+  const { k } = p;
+  const out = new Float32Array(m.rows * k);
   // Subtracting the mean once per component (mean·component) keeps the inner loop to one multiply-add.
-  const offsets = components.map((comp) => {
+  const offsets = new Float64Array(k);
+  for (let b = 0; b < k; b++) {
     let s = 0;
-    for (let c = 0; c < cols; c++) s += mean[c]! * comp[c]!;
-    return s;
-  });
-  const comps32 = components.map((c) => Float32Array.from(c));
+    for (let c = 0; c < cols; c++) s += p.mean[c]! * p.components[b * cols + c]!;
+    offsets[b] = s;
+  }
   for (let r = 0; r < m.rows; r++) {
     const o = r * cols;
     for (let b = 0; b < k; b++) {
-      const comp = comps32[b]!;
+      const co = b * cols;
       let dot = 0;
-      for (let c = 0; c < cols; c++) dot += m.data[o + c]! * comp[c]!;
+      for (let c = 0; c < cols; c++) dot += m.data[o + c]! * p.components[co + c]!;
       out[r * k + b] = dot - offsets[b]!;
     }
   }
   return out;
+}
+
+/** Every row projected on the top `k` components: rows × k, row-major. */
+export function pcaProject(m: Matrix, k: number, opts: PcaOptions = {}): Float32Array {
+  return projectRows(m, pcaBasis(m, k, opts));
 }

@@ -25,6 +25,35 @@ export function hashesWithFeatures(db: Database, modelId: number): string[] {
   return db.prepare(SET_SQL).pluck().all(modelId) as string[];
 }
 
+/**
+ * A value that changes whenever anything in the project file changes, through this connection
+ * (total_changes) or any other one, such as the compute worker's (data_version). Two cheap
+ * pragmas: what lets the map answer again from memory while nothing changed.
+ */
+export function changeGeneration(db: Database): string {
+  const version = db.pragma('data_version', { simple: true }) as number;
+  const changes = db.prepare('SELECT total_changes()').pluck().get() as number;
+  return `${version}.${changes}`;
+}
+
+/**
+ * Changes when a model's features may have been deleted. Features are only ever added (or
+ * replaced by the same hash), except that all of a model's are deleted when its preprocessing
+ * changes (src/store/models.ts), so a hash once seen with features keeps them while this holds.
+ */
+export function featureDeletionStamp(db: Database, modelId: number): string {
+  const row = db.prepare('SELECT preprocessing FROM models WHERE id = ?').pluck().get(modelId);
+  return row === undefined ? 'no model' : String(row);
+}
+
+/** Which of `hashes` have features for the model: one primary-key probe each. */
+export function hashesHavingFeatures(db: Database, modelId: number, hashes: Iterable<string>): string[] {
+  const probe = db.prepare('SELECT 1 FROM features WHERE model_id = ? AND variant = 0 AND hash = ?').pluck();
+  const out: string[] = [];
+  for (const h of hashes) if (probe.get(modelId, h) !== undefined) out.push(h);
+  return out;
+}
+
 /** The feature vectors of `hashes` (all of one length), as one row-major matrix. */
 export function readFeatureMatrix(db: Database, modelId: number, hashes: readonly string[]): FeatureMatrix {
   const read = db

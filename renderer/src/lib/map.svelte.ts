@@ -12,6 +12,8 @@ import type { Notices } from './notices.svelte.ts';
 const PAGE = 100_000;
 /** Ids per images.query when patching changed labels (the grid asks in the same sizes). */
 const IDS_PER_QUERY = 1000;
+/** Past this many images relabeled while hidden, reading every point is cheaper than patching. */
+const MAX_HIDDEN_LABEL_IDS = 10_000;
 /** An own label change whose event has not arrived by then is taken as lost. */
 const OWN_CHANGE_TTL_MS = 10_000;
 
@@ -34,6 +36,8 @@ export class MapState {
   points = $state.raw<DecodedPoints | null>(null);
   method = $state<'pca' | 'umap'>('pca');
   umap = $state<'current' | 'stale' | 'none'>('none');
+  /** Points of the shown layout placed by their neighbours (or projected) rather than laid out. */
+  placed = $state(0);
   withoutFeatures = $state(0);
   loading = $state(false);
   error = $state<string | null>(null);
@@ -55,6 +59,14 @@ export class MapState {
   #own: OwnChange[] = [];
   #reloading: Promise<void> | null = null;
   #reloadAgain = false;
+  /** The freshness key of the points held (map.points' answer; labels aside). */
+  #key: string | null = null;
+  #shown = false;
+  /** Images whose labels changed elsewhere while the map was hidden: patched when it shows. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, never read by a template
+  #hiddenLabelIds = new Set<number>();
+  /** Labels changed while hidden in a way an event does not name (a big change, classes, import). */
+  #labelsStale = false;
 
   constructor(api: Api, jobs: JobsState, notices: Notices) {
     this.#api = api;
@@ -104,6 +116,10 @@ export class MapState {
       for (const page of pages.slice(1)) points = concatPoints(points, decodePoints(page));
       this.method = first.method;
       this.umap = first.umap;
+      this.placed = first.placed;
+      this.#key = first.key;
+      this.#labelsStale = false;
+      this.#hiddenLabelIds.clear();
       this.withoutFeatures = first.withoutFeatures;
       this.points = points;
       this.#mislabeledStale = false;
@@ -116,9 +132,37 @@ export class MapState {
     }
   }
 
-  async computeUmap(): Promise<void> {
+  /**
+   * The Map tab opens. Points held from an earlier visit are kept when the server says they are
+   * still current (one small map.check instead of every point again); label changes made
+   * meanwhile are patched from what the events named.
+   */
+  async show(): Promise<void> {
+    this.#shown = true;
+    if (this.loading) return;
+    if (!this.points || this.#key === null || this.#labelsStale) return this.load();
+    let unchanged: boolean;
     try {
-      const { jobId } = await this.#api.call('map.layout', { method: 'umap', force: false });
+      ({ unchanged } = await this.#api.call('map.check', { layout: 'auto', key: this.#key }));
+    } catch {
+      // An answer that did not come is no reason to show old points: read them all.
+      unchanged = false;
+    }
+    if (!unchanged) return this.load();
+    const ids = [...this.#hiddenLabelIds];
+    this.#hiddenLabelIds.clear();
+    if (ids.length > 0) await this.#patchLabels(ids);
+  }
+
+  /** The Map tab closes: changes are recorded, not read, until it opens again. */
+  hide(): void {
+    this.#shown = false;
+  }
+
+  /** Lays out UMAP; `force` lays out every point again (not only the ones new since the last layout). */
+  async computeUmap(force = false): Promise<void> {
+    try {
+      const { jobId } = await this.#api.call('map.layout', { method: 'umap', force });
       this.layoutJob = jobId;
       this.#jobs.track(jobId, 'map-layout');
       const info = await this.#jobs.wait(jobId);
@@ -201,6 +245,7 @@ export class MapState {
    */
   async onChanged(e: Events['dataset.changed']): Promise<void> {
     if (!this.points) return;
+    if (!this.#shown) return this.#recordHidden(e);
     if (e.reason !== 'labels') return this.reloadKeepingSelection();
     if (this.#consumeOwnEcho(e.imageIds)) return;
     if (!e.imageIds || this.#colorBy === 'mislabeled') return this.reloadKeepingSelection();
@@ -227,6 +272,22 @@ export class MapState {
     } finally {
       this.#reloading = null;
     }
+  }
+
+  /**
+   * A change while the map is hidden reads nothing. Splits, removals and rescans change what
+   * map.check compares; labels do not, so those are remembered (by id when the event names
+   * them, else as "read every point again").
+   */
+  #recordHidden(e: Events['dataset.changed']): void {
+    if (e.reason === 'splits' || e.reason === 'removed' || e.reason === 'rescan') return;
+    if (e.reason === 'labels' && this.#consumeOwnEcho(e.imageIds)) return;
+    if (e.reason !== 'labels' || !e.imageIds || this.#hiddenLabelIds.size > MAX_HIDDEN_LABEL_IDS) {
+      this.#labelsStale = true;
+      this.#hiddenLabelIds.clear();
+      return;
+    }
+    for (const id of e.imageIds) this.#hiddenLabelIds.add(id);
   }
 
   #consumeOwnEcho(imageIds: readonly number[] | undefined): boolean {

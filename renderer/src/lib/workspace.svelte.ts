@@ -61,7 +61,8 @@ export class Workspace {
       api.on('dataset.changed', (e) => {
         if (this.#leaving) return;
         this.dataset.onChanged(e);
-        if (this.#view === 'map') void this.map.onChanged(e);
+        // Hidden, the map only records the change; it asks whether its points are current on opening.
+        void this.map.onChanged(e);
         if (e.reason !== 'labels') void this.classes.load();
         else this.#refreshClassCounts();
         this.#refreshRunsSoon();
@@ -93,9 +94,10 @@ export class Workspace {
     return this.#view;
   }
   set view(v: View) {
+    if (this.#view === 'map' && v !== 'map') this.map.hide();
     this.#view = v;
     if (v === 'suggestions' && !this.suggestions.loading) void this.suggestions.load();
-    if (v === 'map' && !this.map.loading) void this.map.load();
+    if (v === 'map') void this.map.show();
   }
   get dialog(): Dialog {
     return this.#dialog;
@@ -120,7 +122,7 @@ export class Workspace {
 
   /** A confusion-matrix cell (or any list of ids) in the grid, ready to relabel. */
   async showIds(ids: readonly number[], title: string): Promise<void> {
-    this.#view = 'dataset';
+    this.view = 'dataset';
     await this.dataset.setFilter({ kind: 'ids', ids, title });
   }
 

@@ -3,13 +3,16 @@ import type { Core } from '../../core.ts';
 import {
   mapLayoutFile,
   mapModel,
+  mapPointsCheck,
   mapPointsPage,
   type ClustersTaskInput,
   type LayoutTaskInput,
 } from '../../services/map.ts';
 import type { Handlers } from '../dispatch.ts';
 
-export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.points' | 'clusters.propose'> {
+export function mapHandlers(
+  core: Core,
+): Pick<Handlers, 'map.layout' | 'map.points' | 'map.check' | 'clusters.propose'> {
   const cacheDir = (): string => core.appData.dir;
   return {
     'map.layout': ({ method, force }) => {
@@ -45,6 +48,17 @@ export function mapHandlers(core: Core): Pick<Handlers, 'map.layout' | 'map.poin
         layout,
         offset,
         limit,
+        layoutInWorker: (input) => core.compute.run('map-layout', input),
+      });
+    },
+    'map.check': ({ layout, key }) => {
+      const project = core.requireProject();
+      return mapPointsCheck({
+        cacheDir: cacheDir(),
+        project,
+        model: mapModel(project),
+        layout,
+        key,
         layoutInWorker: (input) => core.compute.run('map-layout', input),
       });
     },

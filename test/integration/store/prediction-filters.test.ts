@@ -420,6 +420,7 @@ test('the grid, the queue and the map flag exactly the images the rule names, on
     coords: new Float32Array(hashes.length * 2),
     seconds: 0,
     createdAt: '',
+    placed: 0,
   };
   const points = mapPoints(project.db, layout, { offset: 0, limit: 1000, umap: null as never });
   const pointIds = new Int32Array(new Uint8Array(Buffer.from(points.ids, 'base64')).buffer);

@@ -27,6 +27,7 @@ type Listener = (payload: never) => void;
 /** Images 1…n (ids 10, 20, …: not positions), all unlabeled, on a line. */
 class FakeMapApi implements Api {
   readonly labels = new Map<number, number | null>();
+  readonly predicted = new Map<number, number>();
   readonly calls: string[] = [];
   readonly #listeners = new Map<string, Set<Listener>>();
   readonly #undo: { ids: number[]; before: (number | null)[] }[] = [];
@@ -68,25 +69,13 @@ class FakeMapApi implements Api {
     const a = args as Record<string, unknown>;
     switch (method) {
       case 'map.points': {
-        const rows = this.ids.map((id) => ({
-          id,
-          hash: id.toString(16).padStart(64, '0'),
-          split: 'train' as const,
-          class_id: this.labels.get(id) ?? null,
-          pred: null,
-          probability: null,
-          mislabeled: null,
-        }));
-        const layout = {
-          method: 'pca' as const,
-          key: 'k',
-          hashes: rows.map((r) => r.hash),
-          coords: Float32Array.from(rows.flatMap((_, i) => [i / rows.length, 0])),
-          seconds: 0,
-          createdAt: '',
-        };
         const { offset, limit } = a as { offset: number; limit: number };
-        return packMapPoints(rows, layout, { offset, limit, umap: 'none' }) as MethodResult<M>;
+        return this.#page(offset, limit) as MethodResult<M>;
+      }
+      case 'map.check': {
+        // The real key (src/map/map-data.ts): labels aside, so a label change keeps it.
+        const { key } = this.#page(0, 1);
+        return { unchanged: key === (a as { key: string }).key, key } as MethodResult<M>;
       }
       case 'images.query': {
         const { ids } = (a as { filter: { ids: number[] } }).filter;
@@ -112,6 +101,28 @@ class FakeMapApi implements Api {
     }
   }
 
+  #page(offset: number, limit: number) {
+    const rows = this.ids.map((id) => ({
+      id,
+      hash: id.toString(16).padStart(64, '0'),
+      split: 'train' as const,
+      class_id: this.labels.get(id) ?? null,
+      pred: this.predicted.get(id) ?? null,
+      probability: null,
+      mislabeled: null,
+    }));
+    const layout = {
+      method: 'pca' as const,
+      key: 'k',
+      hashes: rows.map((r) => r.hash),
+      coords: Float32Array.from(rows.flatMap((_, i) => [i / rows.length, 0])),
+      seconds: 0,
+      createdAt: '',
+      placed: 0,
+    };
+    return packMapPoints(rows, layout, { offset, limit, umap: 'none' });
+  }
+
   count(method: string): number {
     return this.calls.filter((c) => c === method).length;
   }
@@ -125,9 +136,9 @@ async function openMap(n: number) {
   const api = new FakeMapApi(Array.from({ length: n }, (_, i) => (i + 1) * 10));
   const notices = new Notices();
   const map = new MapState(api, new JobsState(api, notices), notices);
-  // What Workspace does with the feed while the map shows.
+  // What Workspace does: the feed goes to the map, which is told when its tab shows.
   api.on('dataset.changed', (e) => void map.onChanged(e));
-  await map.load();
+  await map.show();
   api.calls.length = 0;
   return { api, map, notices };
 }
@@ -229,6 +240,70 @@ test('"likely mislabeled" flags are read again before they show after a patch', 
   api.setElsewhere([20], 1);
   await settle();
   assert.equal(api.count('map.points'), 2, 'while they show, a label change reads them again');
+});
+
+test('opening the map again with nothing changed asks map.check, not map.points', async () => {
+  const { api, map } = await openMap(30);
+  const points = map.points;
+  map.select([1, 2]);
+  map.hide();
+  await map.show();
+  map.hide();
+  await map.show();
+  assert.equal(api.count('map.points'), 0, 'the points are kept');
+  assert.equal(api.count('map.check'), 2);
+  assert.equal(map.points, points);
+  assert.deepEqual(map.selected, [1, 2], 'and the selection with them');
+});
+
+test('label changes while the map is hidden read nothing, and show when it opens', async () => {
+  const { api, map } = await openMap(30);
+  map.hide();
+  api.setElsewhere([20, 40], 5);
+  api.setElsewhere([40], 6);
+  await settle();
+  assert.deepEqual(api.calls, [], 'nothing is read while hidden');
+  await map.show();
+  await settle();
+  assert.equal(api.count('map.points'), 0);
+  assert.equal(api.count('images.query'), 1, 'one query for the images named while hidden');
+  assert.deepEqual(
+    [10, 20, 40].map((id) => labelOf(map, id)),
+    [0, 5, 6],
+  );
+});
+
+test('a label change without ids, or classes, while hidden reads every point once on opening', async () => {
+  for (const event of [{ reason: 'labels' }, { reason: 'classes' }] as const) {
+    const { api, map } = await openMap(30);
+    map.hide();
+    api.labels.set(10, 2);
+    api.emit('dataset.changed', event);
+    await settle();
+    assert.deepEqual(api.calls, []);
+    await map.show();
+    assert.equal(api.count('map.points'), 1, event.reason);
+    assert.equal(labelOf(map, 10), 2);
+    map.hide();
+    await map.show();
+    assert.equal(api.count('map.points'), 1, 'once');
+  }
+});
+
+test('new images with features or new predictions while hidden: the check says so and the map reloads', async () => {
+  const { api, map } = await openMap(30);
+  map.hide();
+  api.ids.push(310);
+  api.emit('dataset.changed', { reason: 'splits' });
+  await map.show();
+  assert.equal(api.count('map.check'), 1);
+  assert.equal(api.count('map.points'), 1);
+  assert.equal(map.points!.ids.length, 31);
+  map.hide();
+  api.predicted.set(10, 3);
+  await map.show();
+  assert.equal(api.count('map.points'), 2, 'a prediction changed');
+  assert.equal(map.points!.predicted[0], 3);
 });
 
 test('indexOfId finds positions in sorted ids', () => {
