@@ -52,6 +52,11 @@ export class MapState {
   /** Bumped whenever labels change, so the plot recolours. */
   version = $state(0);
   /**
+   * The points whose labels the change to `version` patched: the plot recolours only them.
+   * Not reactive: read together with `version`.
+   */
+  labelPatch: { version: number; indices: readonly number[] } | null = null;
+  /**
    * The "likely mislabeled" flags depend on the labels, and a patched label does not recompute
    * them (that needs the run's out-of-fold probabilities): they are read again before they show.
    */
@@ -202,7 +207,7 @@ export class MapState {
       if (changed === 0) this.#forget(own);
       if (this.points === points) {
         for (const i of indices) points.label[i] = classId ?? 0;
-        this.#labelsPatched();
+        this.#labelsPatched(indices);
       }
       const images = `${ids.length} image${ids.length === 1 ? '' : 's'}`;
       this.#notices.success(classId === null ? `Cleared the labels of ${images}.` : `Labeled ${images}.`);
@@ -323,16 +328,20 @@ export class MapState {
       return this.reloadKeepingSelection();
     }
     if (this.points !== points) return;
+    const indices: number[] = [];
     for (const row of fresh) {
       const i = indexOfId(points.ids, row.id);
-      if (i >= 0) points.label[i] = row.classId ?? 0;
+      if (i < 0) continue;
+      points.label[i] = row.classId ?? 0;
+      indices.push(i);
     }
-    this.#labelsPatched();
+    this.#labelsPatched(indices);
   }
 
-  #labelsPatched(): void {
+  #labelsPatched(indices: readonly number[]): void {
     this.#mislabeledStale = true;
     this.version++;
+    this.labelPatch = { version: this.version, indices };
     if (this.#colorBy === 'mislabeled') void this.reloadKeepingSelection();
   }
 

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { categories } from '../../../renderer/src/components/map/map-colors.ts';
-import { NONE_COLOR, pointColor, pointHash, type DecodedPoints } from '../../../src/map/packed.ts';
+import { categories, patchPointRgb, pointRgb } from '../../../renderer/src/components/map/map-colors.ts';
+import {
+  NONE_COLOR,
+  pointColor,
+  pointHash,
+  type ColorBy,
+  type DecodedPoints,
+} from '../../../src/map/packed.ts';
 
 function points(confidence: number[], labels: number[]): DecodedPoints {
   const n = confidence.length;
@@ -46,4 +52,30 @@ test('a point hash reads back as hex; an all-zero one means none', () => {
   const p = points([NaN, NaN], [0, 0]);
   assert.equal(pointHash(p, 0), 'ab'.repeat(32));
   assert.equal(pointHash(p, 1), null);
+});
+
+test('recolouring only the changed points gives the same bytes as recolouring every point, for every colouring', () => {
+  const n = 40;
+  const p = points(
+    Array.from({ length: n }, (_, i) => (i % 7 === 0 ? NaN : (i * 37) % 100) / 100),
+    Array.from({ length: n }, (_, i) => i % 3),
+  );
+  p.predicted.set(Array.from({ length: n }, (_, i) => (i * 5) % 4));
+  p.split.set(Array.from({ length: n }, (_, i) => i % 3));
+  p.mislabeled.set(Array.from({ length: n }, (_, i) => (i % 4 === 1 ? 1 : 0)));
+  const classColor = (id: number): string | undefined => ({ 1: '#ff0000', 2: '#00aa11', 3: '#123456' })[id];
+  const changed = [0, 5, 6, 17, 39];
+  for (const by of ['label', 'predicted', 'confidence', 'split', 'mislabeled'] as ColorBy[]) {
+    const colors = pointRgb(p, by, classColor);
+    const q = { ...p, label: Int32Array.from(p.label), mislabeled: Uint8Array.from(p.mislabeled) };
+    for (const i of changed) {
+      q.label[i] = 3;
+      q.mislabeled[i] = q.mislabeled[i] ? 0 : 1;
+    }
+    patchPointRgb(colors, q, by, classColor, changed);
+    assert.deepEqual(colors, pointRgb(q, by, classColor), by);
+  }
+  const labelColors = pointRgb(p, 'label', classColor);
+  assert.deepEqual([...labelColors.subarray(3, 6)], [255, 0, 0], 'a point of class 1 in its class colour');
+  assert.deepEqual([...labelColors.subarray(0, 3)], [...pointRgb(points([NaN], [0]), 'label', classColor)]);
 });

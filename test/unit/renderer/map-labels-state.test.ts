@@ -163,6 +163,11 @@ test('a label change that names its images patches those points without reading 
     [3, 3, 3, 0],
   );
   assert.ok(map.version > version, 'the plot is told to recolour');
+  assert.equal(map.labelPatch?.version, map.version, 'only the patched points');
+  assert.deepEqual(
+    [...map.labelPatch.indices].map((i) => before!.ids[i]).sort((a, b) => a! - b!),
+    [20, 40, 500].filter((id) => indexOfId(before!.ids, id) >= 0),
+  );
 });
 
 test('a label change without ids reads every point again and keeps the selection', async () => {
@@ -201,6 +206,8 @@ for (const size of [MAX_IDS_IN_EVENT + 200, 40]) {
       const p = map.points!;
       assert.deepEqual([p.label[2], p.label[3], p.label[size + 2], p.label[size + 3]], [0, 4, 4, 0]);
       assert.equal(notices.items.at(-1)?.title, `Labeled ${size} images.`);
+      assert.equal(map.labelPatch?.version, map.version, 'the plot recolours only the selection');
+      assert.deepEqual(map.labelPatch.indices, map.selected);
 
       // A change made elsewhere after that is still applied.
       api.setElsewhere(late ? [10] : [10, 20], 1);

@@ -4,7 +4,7 @@
  * Chosen over scatter-plot libraries by measurement (`bench/map-renderers.ts`, docs/map.md):
  * on a software GPU the candidates were several times slower, or did not draw at all.
  */
-import { pointInPolygon } from '../../../../src/map/polygon.ts';
+import { pointsInPolygon } from './lasso-hit.ts';
 import { compileProgram, OffscreenPicture } from './offscreen-picture.ts';
 import { previewTransform, toData, toScreen, type PlotView } from './plot-view.ts';
 
@@ -179,6 +179,29 @@ export class ScatterGL {
     if (colors.length !== (this.#xy.length / 2) * 3) throw new Error('one colour (r, g, b) per point');
     this.#packColors(colors);
     this.#uploadColors();
+  }
+
+  /**
+   * New colours for some points (`colors` holds every point's; those at `indices` changed): only they are copied, and only the span from the first to the last uploaded.
+   */
+  setColorsAt(colors: Uint8Array, indices: readonly number[]): void {
+    const rgba = this.#rgba;
+    if (colors.length !== (this.#xy.length / 2) * 3) throw new Error('one colour (r, g, b) per point');
+    let first = Infinity;
+    let last = -1;
+    for (const i of indices) {
+      if (i < 0 || i * 4 >= rgba.length) continue;
+      rgba[i * 4] = colors[i * 3]!;
+      rgba[i * 4 + 1] = colors[i * 3 + 1]!;
+      rgba[i * 4 + 2] = colors[i * 3 + 2]!;
+      if (i < first) first = i;
+      if (i > last) last = i;
+    }
+    if (last < 0) return;
+    const gl = this.#gl;
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.#buffers.color);
+    gl.bufferSubData(gl.ARRAY_BUFFER, first * 4, rgba.subarray(first * 4, (last + 1) * 4));
+    this.#schedule();
   }
 
   setSelected(indices: readonly number[]): void {
@@ -447,26 +470,10 @@ export class ScatterGL {
 
   /** Indices of the points inside a screen-space polygon (even-odd rule). */
   #inside(path: [number, number][]): number[] {
-    const poly = path.map(([x, y]) => this.#toData(x, y));
-    let minX = Infinity;
-    let maxX = -Infinity;
-    let minY = Infinity;
-    let maxY = -Infinity;
-    for (const [x, y] of poly) {
-      minX = Math.min(minX, x);
-      maxX = Math.max(maxX, x);
-      minY = Math.min(minY, y);
-      maxY = Math.max(maxY, y);
-    }
-    const out: number[] = [];
-    const n = this.#xy.length / 2;
-    for (let i = 0; i < n; i++) {
-      const px = this.#xy[i * 2]!;
-      const py = this.#xy[i * 2 + 1]!;
-      if (px < minX || px > maxX || py < minY || py > maxY) continue;
-      if (pointInPolygon(px, py, poly)) out.push(i);
-    }
-    return out;
+    return pointsInPolygon(
+      this.#xy,
+      path.map(([x, y]) => this.#toData(x, y)),
+    );
   }
 
   #drawLasso(path: [number, number][]): void {
