@@ -68,6 +68,7 @@ export class DatasetService {
   /** Announces a change and passes its result through. */
   #announce<T>(reason: Events['dataset.changed']['reason'], result: T, imageIds?: number[]): T {
     this.#changed(reason, imageIds);
+    this.#core.requireProject().checkpointWhenIdle();
     return result;
   }
 

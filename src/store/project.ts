@@ -23,6 +23,9 @@ const SQLITE_HEADER = 'SQLite format 3\0';
  * One project = one SQLite file that references images where they are on disk, plus a cache
  * folder beside it (`<file>-cache/`) for thumbnails.
  */
+/** How long after the last label change the write-ahead log is checkpointed (off any request). */
+export const IDLE_CHECKPOINT_MS = 300;
+
 export class ProjectStore {
   readonly path: string;
   readonly db: Database;
@@ -33,6 +36,28 @@ export class ProjectStore {
     this.path = path;
     this.db = db;
     this.readOnly = readOnly;
+  }
+
+  #checkpointTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Copies the write-ahead log into the database once no change came for `delayMs`. SQLite
+   * otherwise does it inside the commit that fills the log past 1000 pages: for a labeling of
+   * 10 000 images that was every other commit, ~20 ms more on that request. Emptied while
+   * idle, the log rarely reaches that size within one request. Committed changes are already
+   * durable in the log; this only moves when they are copied.
+   */
+  checkpointWhenIdle(delayMs = IDLE_CHECKPOINT_MS): void {
+    if (this.readOnly !== null) return;
+    clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = undefined;
+      // PASSIVE: never waits for readers and never blocks a writer; what it cannot copy now
+      // stays in the log for the next checkpoint.
+      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+    }, delayMs);
+    // A pending checkpoint must not keep a command-line run alive; closing checkpoints anyway.
+    this.#checkpointTimer.unref?.();
   }
 
   /** Refuses a change up front, with the reason, instead of failing part-way through. */
@@ -195,6 +220,8 @@ export class ProjectStore {
   }
 
   close(): void {
+    clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
     if (this.db.open) {
       try {
         if (this.readOnly === null) this.db.pragma('wal_checkpoint(TRUNCATE)');
