@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Layout } from './layout-cache.ts';
-import type { PackedPoints } from './packed.ts';
+import type { DecodedPoints, PackedPoints } from './packed.ts';
 
 const SPLIT_CODE = { train: 0, validation: 1, test: 2 } as const;
 
@@ -28,20 +28,13 @@ function pack(a: Int32Array | Float32Array | Uint8Array): string {
 export const HASH_BYTES = 32;
 
 /** Every point of a map in id order, as typed arrays; pages of `map.points` are slices of it. */
-export interface AllPoints {
+export interface AllPoints extends DecodedPoints {
   method: Layout['method'];
   /** Points placed into an earlier layout rather than laid out with the rest (see Layout). */
   placed: number;
   withoutFeatures: number;
   /** Each point's index in the images it was built from. */
   members: Int32Array;
-  ids: Int32Array;
-  xy: Float32Array;
-  label: Int32Array;
-  predicted: Int32Array;
-  confidence: Float32Array;
-  split: Uint8Array;
-  mislabeled: Uint8Array;
   hashes: Buffer;
   /**
    * Changes when anything the map shows changes except labels (and the "likely mislabeled"
