@@ -52,9 +52,16 @@ export class ProjectStore {
     clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = undefined;
+      if (!this.db.open) return;
+      if (this.db.inTransaction) return this.checkpointWhenIdle(delayMs);
       // PASSIVE: never waits for readers and never blocks a writer; what it cannot copy now
-      // stays in the log for the next checkpoint.
-      if (this.db.open) this.db.pragma('wal_checkpoint(PASSIVE)');
+      // stays in the log for the next checkpoint (or SQLite's own), so a failure here loses
+      // nothing and must not end the server from a timer.
+      try {
+        this.db.pragma('wal_checkpoint(PASSIVE)');
+      } catch {
+        /* the log stays; it is copied later */
+      }
     }, delayMs);
     // A pending checkpoint must not keep a command-line run alive; closing checkpoints anyway.
     this.#checkpointTimer.unref?.();
