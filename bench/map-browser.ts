@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { chromiumMissingReason, launchChromium } from '../test/helpers/browser.ts';
+import { dragAndWheel, frameStats, round } from './map-gestures.ts';
 import { startServeProcess } from '../test/helpers/serve.ts';
 import { CLASS_STYLES, shapeImage } from '../test/fixtures/images.ts';
 import { PRESETS } from '../src/domain/preprocessing.ts';
@@ -154,11 +155,6 @@ async function writeProject(dir: string, count: number): Promise<string> {
   })();
   project.close();
   return projectPath;
-}
-
-const round = (n: number): number => Math.round(n * 10) / 10;
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /** Waits until the plot drew all `n` points; the map's error message, if it shows one, fails the run. */
@@ -407,27 +403,12 @@ export async function benchMapBrowser(
     })()`);
     const cx = b.x + b.width / 2;
     const cy = b.y + b.height / 2;
-    for (let round_ = 0; round_ < 3; round_++) {
-      await page.mouse.move(cx, cy);
-      await page.mouse.down();
-      await page.mouse.move(cx + 200, cy + 80, { steps: 30 });
-      await page.mouse.move(cx - 150, cy - 60, { steps: 30 });
-      await page.mouse.up();
-      for (let i = 0; i < 15; i++) await page.mouse.wheel(0, round_ === 1 ? 120 : -120);
-    }
-    const gaps = (
-      (await page.evaluate(
-        `(() => { window.__benchRun = false; return window.__benchGaps.slice(1); })()`,
-      )) as number[]
-    ).sort((x, y) => x - y);
+    await dragAndWheel(page, cx, cy);
+    const gaps = (await page.evaluate(
+      `(() => { window.__benchRun = false; return window.__benchGaps.slice(1); })()`,
+    )) as number[];
     result.panZoom = {
-      frames: gaps.length,
-      frameMs: {
-        p50: round(percentile(gaps, 50)),
-        p95: round(percentile(gaps, 95)),
-        max: round(gaps.at(-1) ?? NaN),
-      },
-      over50ms: gaps.filter((g) => g > 50).length,
+      ...frameStats(gaps),
       goalMaxMs: 50,
     };
     return result;

@@ -26,6 +26,7 @@ import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { CONTENT_SECURITY_POLICY } from '../electron/security.ts';
 import { chromiumMissingReason, launchChromium } from '../test/helpers/browser.ts';
+import { dragAndWheel, frameStats, round } from './map-gestures.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PROJECT_MODULES = join(HERE, '..', 'node_modules');
@@ -115,10 +116,6 @@ export interface MapRenderersBench {
   renderers: RendererResult[];
   skipped?: string;
 }
-
-const round = (n: number): number => Math.round(n * 10) / 10;
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 function moduleDirs(): string[] {
   const extra = (process.env.MAP_RENDERERS_MODULES ?? '').split(delimiter).filter(Boolean);
@@ -238,28 +235,11 @@ async function measure(browser: Browser, url: string, points: number): Promise<R
     );
     const cx = VIEW.width / 2;
     const cy = VIEW.height / 2;
-    for (let r = 0; r < 3; r++) {
-      await page.mouse.move(cx, cy);
-      await page.mouse.down();
-      await page.mouse.move(cx + 200, cy + 80, { steps: 30 });
-      await page.mouse.move(cx - 150, cy - 60, { steps: 30 });
-      await page.mouse.up();
-      for (let i = 0; i < 15; i++) await page.mouse.wheel(0, r === 1 ? 120 : -120);
-    }
-    const gaps = (
-      await page.evaluate(() =>
-        (globalThis as unknown as { bench: { stopFrames(): number[] } }).bench.stopFrames(),
-      )
-    ).sort((a, b) => a - b);
-    run.panZoom = {
-      frames: gaps.length,
-      frameMs: {
-        p50: round(percentile(gaps, 50)),
-        p95: round(percentile(gaps, 95)),
-        max: round(gaps.at(-1) ?? NaN),
-      },
-      over50ms: gaps.filter((g) => g > 50).length,
-    };
+    await dragAndWheel(page, cx, cy);
+    const gaps = await page.evaluate(() =>
+      (globalThis as unknown as { bench: { stopFrames(): number[] } }).bench.stopFrames(),
+    );
+    run.panZoom = frameStats(gaps);
     const recolor = await page.evaluate(() =>
       (
         globalThis as unknown as {
