@@ -28,6 +28,7 @@ import { RENDERER_DIST } from '../src/server/static.ts';
 import { readLayoutFile } from '../src/map/layout-cache.ts';
 import { PALETTE } from '../src/store/classes.ts';
 import { useModel } from '../src/store/models.ts';
+import { googlenetDescription } from '../test/fixtures/model-row.ts';
 import { ProjectStore } from '../src/store/project.ts';
 
 const DIMS = 1024;
@@ -106,24 +107,7 @@ async function writeProject(dir: string, count: number): Promise<string> {
   const project = ProjectStore.create(projectPath);
   const db = project.db;
   const sha256 = createHash('sha256').update('bench map model').digest('hex');
-  const model = useModel(
-    project,
-    {
-      sha256,
-      name: 'bench',
-      source: 'file',
-      bytes: 1,
-      opset: 12,
-      featureDim: DIMS,
-      numClasses: 1000,
-      inputName: 'data_0',
-      featureTensor: 'pool5',
-      classifierNode: 'loss3',
-      preprocessing: PRESETS.caffe,
-      preprocessingFrom: 'chosen at import',
-    },
-    PRESETS.caffe,
-  );
+  const model = useModel(project, googlenetDescription(sha256, 'bench', DIMS), PRESETS.caffe);
   const now = new Date().toISOString();
   const random = lcg(7);
   const centers = Array.from({ length: BLOBS }, () =>

@@ -13,6 +13,7 @@ import { blobs } from '../../../src/map/clusters.ts';
 import { decodePoints, pointHash } from '../../../src/map/packed.ts';
 import { PRESETS } from '../../../src/domain/preprocessing.ts';
 import { useModel } from '../../../src/store/models.ts';
+import { googlenetDescription } from '../../fixtures/model-row.ts';
 import { tempDir } from '../../helpers/tmp.ts';
 
 const DIMS = 1024;
@@ -24,24 +25,7 @@ test('map.points and clusters.propose compute in the worker while the API answer
   const call = createCoreDispatch(core);
   await call('project.create', { path: join(dir, 'p.incept') });
   const project = core.requireProject();
-  const model = useModel(
-    project,
-    {
-      sha256: 'f'.repeat(64),
-      name: 'googlenet',
-      source: 'file',
-      bytes: 1,
-      opset: 12,
-      featureDim: DIMS,
-      numClasses: 1000,
-      inputName: 'data_0',
-      featureTensor: 'pool5',
-      classifierNode: 'loss3',
-      preprocessing: PRESETS.caffe,
-      preprocessingFrom: 'chosen at import',
-    },
-    PRESETS.caffe,
-  );
+  const model = useModel(project, googlenetDescription('f'.repeat(64), 'googlenet', DIMS), PRESETS.caffe);
   const { m } = blobs(4, 1_000, DIMS, 5);
   const hashes: string[] = [];
   const db = project.db;
